@@ -1,0 +1,6 @@
+export { dcmjs, type NaturalDataset } from './dcmjs';
+export { readDicomHeader, parseDicomHeader, type DicomHeader } from './readDicomHeader';
+export { str, strs, num, nums, items } from './datasetValues';
+export { generateUid, deriveUid, isValidUid, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './uid';
+export { TransferSyntax, ACCEPTED_TRANSFER_SYNTAXES, isEncapsulated, chooseTransferSyntax, LOSSLESS_TRANSFER_SYNTAXES } from './transferSyntax';
+export { SopClass, isStorageSopClass } from './sopClass';
