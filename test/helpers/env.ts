@@ -39,7 +39,6 @@ export function describeIf(needs: { shared?: boolean; tools?: string[] }): jest.
   if (needs.shared && !hasShared()) missing.push(`../shared (looked in ${SHARED_DIR})`);
   for (const t of needs.tools ?? []) if (!hasTool(t)) missing.push(`the tool ${t}`);
   if (missing.length === 0 || IN_CI) return describe;
-  // eslint-disable-next-line no-console
   console.warn(`skipping (CI is unset): missing ${missing.join(', ')}`);
   return describe.skip;
 }

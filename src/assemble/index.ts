@@ -1,0 +1,2 @@
+export { SeriesAssembler, type SeriesAssemblerOptions } from './seriesAssembler';
+export { trustedExpectedCount, type ExpectedCountInput } from './expectedCount';
