@@ -81,6 +81,16 @@ export class InvalidStateTransitionError extends NodeError {
   }
 }
 
+/** A delivery to a destination failed; `retryable` says whether trying again later may succeed. */
+export class DeliveryError extends NodeError {
+  readonly retryable: boolean;
+
+  constructor(message: string, retryable: boolean, options?: { cause?: unknown }) {
+    super('DELIVERY_FAILED', message, [], options);
+    this.retryable = retryable;
+  }
+}
+
 /** The audit hash chain does not verify. */
 export class AuditChainBrokenError extends NodeError {
   constructor(message: string, details: readonly string[] = []) {

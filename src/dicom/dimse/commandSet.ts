@@ -1,0 +1,83 @@
+/**
+ * DIMSE command sets (PS3.7 6.3, 9.3.1 C-STORE), always Implicit VR Little Endian (PS3.7 6.3.1).
+ */
+
+/** PS3.7 E.1 Command Field values used here. */
+export const CommandField = {
+  CStoreRq: 0x0001,
+  CStoreRsp: 0x8001,
+} as const;
+
+function element(tag: number, value: Buffer): Buffer {
+  const h = Buffer.alloc(8);
+  h.writeUInt16LE(0x0000, 0);
+  h.writeUInt16LE(tag, 2);
+  h.writeUInt32LE(value.length, 4);
+  return Buffer.concat([h, value]);
+}
+
+function us(v: number): Buffer {
+  const b = Buffer.alloc(2);
+  b.writeUInt16LE(v, 0);
+  return b;
+}
+
+function ui(uid: string): Buffer {
+  // PS3.5 9.1: UI values are padded to even length with a trailing NUL.
+  return Buffer.from(uid.length % 2 === 1 ? `${uid}\0` : uid, 'ascii');
+}
+
+/** PS3.7 9.3.1.1 C-STORE-RQ command set, with (0000,0000) Command Group Length first. */
+export function encodeCStoreRq(opts: {
+  messageId: number;
+  sopClassUid: string;
+  sopInstanceUid: string;
+  priority?: number;
+}): Buffer {
+  const body = Buffer.concat([
+    element(0x0002, ui(opts.sopClassUid)), // Affected SOP Class UID
+    element(0x0100, us(CommandField.CStoreRq)),
+    element(0x0110, us(opts.messageId)),
+    element(0x0700, us(opts.priority ?? 0)), // 0 = MEDIUM
+    element(0x0800, us(0x0000)), // Command Data Set Type: a data set follows
+    element(0x1000, ui(opts.sopInstanceUid)), // Affected SOP Instance UID
+  ]);
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(body.length, 0);
+  return Buffer.concat([element(0x0000, len), body]);
+}
+
+/** The fields of a received command set that an SCU reads. */
+export interface DecodedCommand {
+  commandField: number;
+  messageIdBeingRespondedTo: number | null;
+  status: number | null;
+  errorComment: string;
+  affectedSopInstanceUid: string;
+}
+
+/** Reads an Implicit VR LE command set (group 0000 only). */
+export function decodeCommand(buf: Buffer): DecodedCommand {
+  const out: DecodedCommand = {
+    commandField: -1,
+    messageIdBeingRespondedTo: null,
+    status: null,
+    errorComment: '',
+    affectedSopInstanceUid: '',
+  };
+  let p = 0;
+  while (p + 8 <= buf.length) {
+    const group = buf.readUInt16LE(p);
+    const el = buf.readUInt16LE(p + 2);
+    const len = buf.readUInt32LE(p + 4);
+    const v = buf.subarray(p + 8, p + 8 + len);
+    p += 8 + len;
+    if (group !== 0x0000) continue;
+    if (el === 0x0100 && len >= 2) out.commandField = v.readUInt16LE(0);
+    else if (el === 0x0120 && len >= 2) out.messageIdBeingRespondedTo = v.readUInt16LE(0);
+    else if (el === 0x0900 && len >= 2) out.status = v.readUInt16LE(0);
+    else if (el === 0x0902) out.errorComment = v.toString('latin1').replace(/[\0 ]+$/, '');
+    else if (el === 0x1000) out.affectedSopInstanceUid = v.toString('ascii').replace(/[\0 ]+$/, '');
+  }
+  return out;
+}

@@ -1,0 +1,233 @@
+/**
+ * Upper Layer PDUs of the DICOM network protocol (PS3.8 9.3), encoded and decoded with Buffers.
+ * Only what an SCU needs: A-ASSOCIATE-RQ out; A-ASSOCIATE-AC/RJ, P-DATA-TF, A-RELEASE-RP and
+ * A-ABORT in; P-DATA-TF, A-RELEASE-RQ and A-ABORT out.
+ */
+
+/** PS3.8 9.3.1 PDU types. */
+export const PduType = {
+  AssociateRq: 0x01,
+  AssociateAc: 0x02,
+  AssociateRj: 0x03,
+  PDataTf: 0x04,
+  ReleaseRq: 0x05,
+  ReleaseRp: 0x06,
+  Abort: 0x07,
+} as const;
+
+/** PS3.7 A.2.1 DICOM Application Context Name. */
+export const APPLICATION_CONTEXT_NAME = '1.2.840.10008.3.1.1.1';
+
+/** One proposed presentation context (PS3.8 9.3.2.2). */
+export interface ProposedContext {
+  /** Odd, 1..255. */
+  id: number;
+  abstractSyntax: string;
+  transferSyntaxes: string[];
+}
+
+export interface AssociateRq {
+  calledAeTitle: string;
+  callingAeTitle: string;
+  contexts: ProposedContext[];
+  /** PS3.8 D.1 Maximum Length Received. */
+  maxPduLength: number;
+  implementationClassUid: string;
+  implementationVersionName: string;
+}
+
+/** One presentation context of an A-ASSOCIATE-AC (PS3.8 9.3.3.2). */
+export interface AcceptedContext {
+  id: number;
+  /** 0 acceptance, 1 user-rejection, 2 no-reason, 3 abstract syntax not supported, 4 transfer syntaxes not supported. */
+  result: number;
+  transferSyntax: string;
+}
+
+export interface AssociateAc {
+  contexts: AcceptedContext[];
+  /** The peer's Maximum Length Received; 0 means no limit. */
+  maxPduLength: number;
+}
+
+export interface AssociateRj {
+  /** 1 rejected-permanent, 2 rejected-transient (PS3.8 9.3.4). */
+  result: number;
+  source: number;
+  reason: number;
+}
+
+/** One Presentation Data Value of a P-DATA-TF (PS3.8 9.3.5.1, E.2). */
+export interface Pdv {
+  contextId: number;
+  isCommand: boolean;
+  isLast: boolean;
+  data: Buffer;
+}
+
+/** A received PDU: its type and its variable part (after the 6-byte header). */
+export interface RawPdu {
+  type: number;
+  body: Buffer;
+}
+
+function aeField(ae: string): Buffer {
+  // PS3.8 9.3.2: 16 characters, space padded.
+  return Buffer.from(ae.padEnd(16, ' ').slice(0, 16), 'ascii');
+}
+
+function item(type: number, value: Buffer): Buffer {
+  const h = Buffer.alloc(4);
+  h.writeUInt8(type, 0);
+  h.writeUInt16BE(value.length, 2);
+  return Buffer.concat([h, value]);
+}
+
+function pdu(type: number, body: Buffer): Buffer {
+  const h = Buffer.alloc(6);
+  h.writeUInt8(type, 0);
+  h.writeUInt32BE(body.length, 2);
+  return Buffer.concat([h, body]);
+}
+
+/** PS3.8 9.3.2 A-ASSOCIATE-RQ. */
+export function encodeAssociateRq(rq: AssociateRq): Buffer {
+  const fixed = Buffer.alloc(68);
+  fixed.writeUInt16BE(0x0001, 0); // protocol version
+  aeField(rq.calledAeTitle).copy(fixed, 4);
+  aeField(rq.callingAeTitle).copy(fixed, 20);
+  const items: Buffer[] = [item(0x10, Buffer.from(APPLICATION_CONTEXT_NAME, 'ascii'))];
+  for (const c of rq.contexts) {
+    const head = Buffer.alloc(4);
+    head.writeUInt8(c.id, 0);
+    const subs = [
+      item(0x30, Buffer.from(c.abstractSyntax, 'ascii')),
+      ...c.transferSyntaxes.map((t) => item(0x40, Buffer.from(t, 'ascii'))),
+    ];
+    items.push(item(0x20, Buffer.concat([head, ...subs])));
+  }
+  const maxLen = Buffer.alloc(4);
+  maxLen.writeUInt32BE(rq.maxPduLength, 0);
+  // PS3.8 D.1 (0x51), PS3.7 D.3.3.2 Implementation Class UID (0x52) and Version Name (0x55).
+  items.push(
+    item(
+      0x50,
+      Buffer.concat([
+        item(0x51, maxLen),
+        item(0x52, Buffer.from(rq.implementationClassUid, 'ascii')),
+        item(0x55, Buffer.from(rq.implementationVersionName, 'ascii')),
+      ]),
+    ),
+  );
+  return pdu(PduType.AssociateRq, Buffer.concat([fixed, ...items]));
+}
+
+function uidText(b: Buffer): string {
+  return b.toString('ascii').replace(/[\0 ]+$/, '');
+}
+
+/** PS3.8 9.3.3 A-ASSOCIATE-AC (the variable part of the PDU). */
+export function decodeAssociateAc(body: Buffer): AssociateAc {
+  const out: AssociateAc = { contexts: [], maxPduLength: 0 };
+  let p = 68;
+  while (p + 4 <= body.length) {
+    const type = body.readUInt8(p);
+    const len = body.readUInt16BE(p + 2);
+    const v = body.subarray(p + 4, p + 4 + len);
+    p += 4 + len;
+    if (type === 0x21) {
+      let ts = '';
+      let q = 4;
+      while (q + 4 <= v.length) {
+        const st = v.readUInt8(q);
+        const sl = v.readUInt16BE(q + 2);
+        if (st === 0x40) ts = uidText(v.subarray(q + 4, q + 4 + sl));
+        q += 4 + sl;
+      }
+      out.contexts.push({ id: v.readUInt8(0), result: v.readUInt8(2), transferSyntax: ts });
+    } else if (type === 0x50) {
+      let q = 0;
+      while (q + 4 <= v.length) {
+        const st = v.readUInt8(q);
+        const sl = v.readUInt16BE(q + 2);
+        if (st === 0x51 && sl === 4) out.maxPduLength = v.readUInt32BE(q + 4);
+        q += 4 + sl;
+      }
+    }
+  }
+  return out;
+}
+
+/** PS3.8 9.3.4 A-ASSOCIATE-RJ. */
+export function decodeAssociateRj(body: Buffer): AssociateRj {
+  return { result: body.readUInt8(1), source: body.readUInt8(2), reason: body.readUInt8(3) };
+}
+
+/** PS3.8 9.3.8 A-ABORT: source and reason. */
+export function decodeAbort(body: Buffer): { source: number; reason: number } {
+  return { source: body.length > 2 ? body.readUInt8(2) : 0, reason: body.length > 3 ? body.readUInt8(3) : 0 };
+}
+
+/** PS3.8 9.3.5 P-DATA-TF with one PDV (message control header per E.2). */
+export function encodePDataTf(pdv: Pdv): Buffer {
+  const h = Buffer.alloc(12);
+  h.writeUInt8(PduType.PDataTf, 0);
+  h.writeUInt32BE(6 + pdv.data.length, 2);
+  h.writeUInt32BE(2 + pdv.data.length, 6);
+  h.writeUInt8(pdv.contextId, 10);
+  h.writeUInt8((pdv.isCommand ? 0x01 : 0) | (pdv.isLast ? 0x02 : 0), 11);
+  return Buffer.concat([h, pdv.data]);
+}
+
+/** The PDVs of a P-DATA-TF body. */
+export function decodePDataTf(body: Buffer): Pdv[] {
+  const out: Pdv[] = [];
+  let p = 0;
+  while (p + 6 <= body.length) {
+    const len = body.readUInt32BE(p);
+    const mch = body.readUInt8(p + 5);
+    out.push({
+      contextId: body.readUInt8(p + 4),
+      isCommand: (mch & 1) === 1,
+      isLast: (mch & 2) === 2,
+      data: body.subarray(p + 6, p + 4 + len),
+    });
+    p += 4 + len;
+  }
+  return out;
+}
+
+/** PS3.8 9.3.6 A-RELEASE-RQ. */
+export function encodeReleaseRq(): Buffer {
+  return pdu(PduType.ReleaseRq, Buffer.alloc(4));
+}
+
+/** PS3.8 9.3.8 A-ABORT from the service user (source 0). */
+export function encodeAbort(): Buffer {
+  return pdu(PduType.Abort, Buffer.alloc(4));
+}
+
+/**
+ * Splits a byte stream into PDUs (6-byte header: type, reserved, 32-bit big-endian length).
+ * Rejects PDUs longer than `maxPduBytes` so a broken peer cannot make us buffer without bound.
+ */
+export class PduReader {
+  private buf: Buffer = Buffer.alloc(0);
+
+  constructor(private readonly maxPduBytes = 64 * 1024 * 1024) {}
+
+  /** Adds bytes; returns every PDU now complete. */
+  push(chunk: Buffer): RawPdu[] {
+    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    const out: RawPdu[] = [];
+    while (this.buf.length >= 6) {
+      const len = this.buf.readUInt32BE(2);
+      if (len > this.maxPduBytes)
+        throw new Error(`PDU of ${len} bytes exceeds the limit of ${this.maxPduBytes}`);
+      if (this.buf.length < 6 + len) break;
+      out.push({ type: this.buf.readUInt8(0), body: Buffer.from(this.buf.subarray(6, 6 + len)) });
+      this.buf = this.buf.subarray(6 + len);
+    }
+    return out;
+  }
+}
