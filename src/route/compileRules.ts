@@ -166,6 +166,8 @@ function compileThen(raw: unknown, path: string, ctx: RulesContext, problems: st
     run.length === 0 &&
     forward.length === 0 &&
     notify.length === 0 &&
+    deliver.length === 0 &&
+    onResult.length === 0 &&
     discard !== true &&
     problems.length === before
   ) {
@@ -173,7 +175,8 @@ function compileThen(raw: unknown, path: string, ctx: RulesContext, problems: st
   }
   if (run.length === 0 && deliver.length > 0)
     problems.push(`${path}.deliver: delivers model results, so it needs run`);
-  if (run.length === 0 && onResult.length > 0) problems.push(`${path}.when: conditions on results need run`);
+  if (run.length === 0 && raw.when !== undefined)
+    problems.push(`${path}.when: conditions on results need run`);
   if (problems.length > before) return null;
   return { run, deliver, forward, discard: discard === true, notify, onResult };
 }

@@ -136,12 +136,9 @@ export function evaluateRules(
 ): RouteDecision {
   const trace: TraceEntry[] = [];
   const matched: CompiledRule[] = [];
-  let fallback: CompiledRule | null = null;
+  const fallback = ruleSet.rules.find((r) => r.isDefault) ?? null;
   for (const rule of ruleSet.rules) {
-    if (rule.isDefault) {
-      fallback ??= rule;
-      continue;
-    }
+    if (rule.isDefault) continue;
     const scope: EvalScope = { rule: rule.id, input, facts, trace };
     const ok = rule.when === null ? true : evalCondition(rule.when, scope);
     if (rule.when === null) {

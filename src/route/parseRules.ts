@@ -28,13 +28,14 @@ export function validateRules(
   text: string,
   ctx: RulesContext,
 ): { ok: true; ruleSet: RuleSet } | { ok: false; problems: string[] } {
-  const doc = YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     return {
       ok: false,
-      problems: doc.errors.map(
-        (e) => `${e.linePos?.[0] ? `line ${e.linePos[0].line}` : '(root)'}: ${e.message.split('\n')[0]}`,
-      ),
+      problems: doc.errors.map((e) => {
+        const where = e.linePos?.[0] ? `line ${e.linePos[0].line}` : '(root)';
+        return `${where}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`;
+      }),
     };
   }
   const raw: unknown = doc.toJS({ maxAliasCount: 100 });
