@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { NodeError } from '../pipeline/errors';
+import { registerSendCommand } from './sendCommand';
+import { registerRulesCommand } from './rulesCommand';
 
 /**
  * The `pacs-ai-node` command. Each sub-command lives in its own file and registers itself here.
@@ -9,6 +11,8 @@ type Register = (program: Command) => void;
 
 const registrations: Register[] = [
   // Each sub-command file adds one line here.
+  registerSendCommand,
+  registerRulesCommand,
 ];
 
 export function buildProgram(): Command {

@@ -69,10 +69,9 @@ const failure = (
 
 /**
  * C-STORE SCU (PS3.4 B.2, PS3.7 9.1.1): sends Part 10 files on as few associations as possible
- * (one, unless more than 128 (SOP class, transfer syntax) pairs). Each pair gets a presentation
- * context proposing the file's own transfer syntax plus Explicit and Implicit VR Little Endian;
- * a file is sent as stored (data set bytes streamed from disk) when its syntax was accepted, else
- * converted between the two uncompressed syntaxes. Resolves with one result per file, in order;
+ * (one, unless more than 128 presentation contexts are needed; see proposeContexts). A file is
+ * sent as stored (data set bytes streamed from disk) when its syntax was accepted, else converted
+ * between the two uncompressed little-endian syntaxes. Resolves with one result per file, in order;
  * never rejects for a peer's answer — association rejects and aborts become failed results.
  */
 export async function storeFiles(files: readonly string[], opts: StoreFilesOptions): Promise<StoreResult[]> {
@@ -94,40 +93,50 @@ export async function storeFiles(files: readonly string[], opts: StoreFilesOptio
 
 const pairKey = (m: Part10Meta): string => `${m.sopClassUid}|${m.transferSyntaxUid}`;
 
+/** Contexts a batch needs: one per (SOP class, syntax) pair and one fallback per SOP class. */
+function contextKeys(m: Part10Meta): string[] {
+  return [pairKey(m), `${m.sopClassUid}|*`];
+}
+
 function batches<T extends Item>(items: T[]): T[][] {
   const out: T[][] = [];
   let current: T[] = [];
-  let pairs = new Set<string>();
+  let keys = new Set<string>();
   for (const it of items) {
-    const k = pairKey(it.meta);
-    if (!pairs.has(k) && pairs.size >= MAX_CONTEXTS) {
+    const fresh = contextKeys(it.meta).filter((k) => !keys.has(k));
+    if (fresh.length > 0 && keys.size + fresh.length > MAX_CONTEXTS) {
       out.push(current);
       current = [];
-      pairs = new Set();
+      keys = new Set();
     }
-    pairs.add(k);
+    for (const k of contextKeys(it.meta)) keys.add(k);
     current.push(it);
   }
   if (current.length) out.push(current);
   return out;
 }
 
+/**
+ * PS3.8 9.3.2.2: one context per (SOP class, transfer syntax of the file) proposing that syntax
+ * alone, so an SCP that accepts it must take the file as stored; plus one context per SOP class
+ * proposing Explicit and Implicit VR Little Endian (the default every SCP accepts, PS3.5 10.1)
+ * for uncompressed files whose own syntax was refused. Compressed data sets are never decoded.
+ */
 function proposeContexts(items: Item[]): { contexts: ProposedContext[]; byPair: Map<string, number> } {
   const byPair = new Map<string, number>();
   const contexts: ProposedContext[] = [];
-  for (const { meta } of items) {
-    const k = pairKey(meta);
-    if (byPair.has(k)) continue;
+  const add = (key: string, abstractSyntax: string, transferSyntaxes: string[]): void => {
+    if (byPair.has(key)) return;
     const id = contexts.length * 2 + 1;
-    byPair.set(k, id);
-    const ts = [
-      ...new Set([
-        meta.transferSyntaxUid,
-        TransferSyntax.ExplicitVRLittleEndian,
-        TransferSyntax.ImplicitVRLittleEndian,
-      ]),
-    ];
-    contexts.push({ id, abstractSyntax: meta.sopClassUid, transferSyntaxes: ts });
+    byPair.set(key, id);
+    contexts.push({ id, abstractSyntax, transferSyntaxes });
+  };
+  for (const { meta } of items) {
+    add(pairKey(meta), meta.sopClassUid, [meta.transferSyntaxUid]);
+    add(`${meta.sopClassUid}|*`, meta.sopClassUid, [
+      TransferSyntax.ExplicitVRLittleEndian,
+      TransferSyntax.ImplicitVRLittleEndian,
+    ]);
   }
   return { contexts, byPair };
 }
