@@ -1,0 +1,44 @@
+import type { EncodedObject, InferenceResult } from '../pipeline/types';
+import { validateEncodeContext, type EncodeContext } from './encodeContext';
+import type { ResultWriter, UnderlayReader } from './resultWriter';
+import { loadSourceInstances } from './sourceInstances';
+import { readDisplayFrame } from './readDisplayFrame';
+import { checkWriters, DEFAULT_WRITERS } from './writerRegistry';
+
+/** Optional collaborators of encodeResults (tests and the composition root inject them). */
+export interface EncodeDependencies {
+  writers?: readonly ResultWriter[];
+  readUnderlay?: UnderlayReader;
+}
+
+/**
+ * Writes every result object that applies to an inference result (SEG, SR, SC, derived series)
+ * as Part 10 files in `ctx.outputDir`, in registry order, and describes them. An out-of-scope
+ * result gives no object. Throws NodeError('ENCODE_INVALID') before writing when an input is
+ * invalid.
+ */
+export async function encodeResults(
+  result: InferenceResult,
+  ctx: EncodeContext,
+  deps: EncodeDependencies = {},
+): Promise<EncodedObject[]> {
+  validateEncodeContext(ctx);
+  if (result.outOfScope) return [];
+  const writers = deps.writers ?? DEFAULT_WRITERS;
+  checkWriters(writers);
+  const applicable = writers.filter((w) => w.applies(result));
+  if (applicable.length === 0) return [];
+  const sources = await loadSourceInstances(result);
+  const written: EncodedObject[] = [];
+  for (const writer of applicable) {
+    const objects = await writer.write({
+      result,
+      ctx,
+      sources,
+      written,
+      readUnderlay: deps.readUnderlay ?? readDisplayFrame,
+    });
+    written.push(...objects);
+  }
+  return written;
+}
