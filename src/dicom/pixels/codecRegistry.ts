@@ -1,0 +1,198 @@
+import { Decoder as JpegLosslessDecoder } from 'jpeg-lossless-decoder-js';
+import { NodeError } from '../../pipeline/errors';
+import { j2kCodestream, readJpegFrameHeader } from './jpegMarkers';
+
+/** One frame as a codec hands it back: little-endian samples, interleaved unless `planar`. */
+export interface CodecOutput {
+  bytes: Uint8Array;
+  bytesPerSample: 1 | 2 | 4;
+  samplesPerPixel: number;
+  rows: number;
+  columns: number;
+  /** Samples come as whole planes (R plane, G plane, B plane), not interleaved. */
+  planar: boolean;
+  /** Set when the codec changed the colour space (libjpeg YCbCr→RGB, JPEG 2000 RCT/ICT→RGB). */
+  photometricInterpretation?: string;
+  /** The bytes are a native frame (1-bit packed, YBR 4:2:2 packed) as PS3.5 8.1 lays it out. */
+  native?: boolean;
+}
+
+type CornerstoneModule = Record<string, new () => CornerstoneDecoder>;
+
+/**
+ * The WASM codecs, instantiated once per process on first use and never changed afterwards
+ * (a per-process immutable cache; STYLE.md forbids other module-level mutable state).
+ */
+const wasmModules = new Map<string, Promise<CornerstoneModule>>();
+
+function loadWasm(key: 'jpeg' | 'jls' | 'j2k' | 'htj2k'): Promise<CornerstoneModule> {
+  let p = wasmModules.get(key);
+  if (!p) {
+    p = loadWasmUncached(key);
+    wasmModules.set(key, p);
+  }
+  return p;
+}
+
+/** The codecs print progress and errors to stdout/stderr; errors reach us as empty frames instead. */
+function quiet(): Record<string, unknown> {
+  return { print: (): void => undefined, printErr: (): void => undefined };
+}
+
+async function loadWasmUncached(key: 'jpeg' | 'jls' | 'j2k' | 'htj2k'): Promise<CornerstoneModule> {
+  switch (key) {
+    case 'jpeg':
+      return (await import('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs')).default(quiet());
+    case 'jls':
+      return (await import('@cornerstonejs/codec-charls/decodewasmjs')).default(quiet());
+    case 'j2k':
+      return (await import('@cornerstonejs/codec-openjpeg/decodewasmjs')).default(quiet());
+    case 'htj2k':
+      return (await import('@cornerstonejs/codec-openjph/wasmjs')).default(quiet());
+  }
+}
+
+function runCornerstone(
+  mod: CornerstoneModule,
+  className: string,
+  data: Uint8Array,
+  what: string,
+): { info: CornerstoneFrameInfo; bytes: Uint8Array; decoder: CornerstoneDecoder } {
+  const Ctor = mod[className];
+  if (!Ctor) throw new NodeError('DECODE_FAILED', `DECODE_FAILED: ${what} codec has no ${className}`);
+  const decoder = new Ctor();
+  try {
+    decoder.getEncodedBuffer(data.length).set(data);
+    decoder.decode();
+    const info = decoder.getFrameInfo();
+    if (!info.width || !info.height || !info.componentCount) {
+      throw new NodeError(
+        'DECODE_FAILED',
+        `DECODE_FAILED: ${what} decoder produced no image (corrupt or truncated codestream)`,
+      );
+    }
+    const bytes = decoder.getDecodedBuffer().slice();
+    return { info, bytes, decoder };
+  } catch (e) {
+    decoder.delete?.();
+    if (e instanceof NodeError) throw e;
+    const msg = typeof e === 'number' ? `WASM exception ${e}` : ((e as Error)?.message ?? String(e));
+    throw new NodeError('DECODE_FAILED', `DECODE_FAILED: ${what} decoder failed (${msg})`, [], { cause: e });
+  }
+}
+
+function bytesFor(bits: number): 1 | 2 {
+  return bits <= 8 ? 1 : 2;
+}
+
+/** JPEG baseline/extended 8-bit via libjpeg-turbo; JPEG lossless (process 14, SV1) via jpeg-lossless-decoder-js (PS3.5 A.4.1). */
+export async function decodeJpeg(data: Uint8Array): Promise<CodecOutput> {
+  const sof = readJpegFrameHeader(data);
+  if (!sof) throw new NodeError('DECODE_FAILED', 'DECODE_FAILED: JPEG frame has no SOI/SOF marker');
+  if (sof.sof === 0xc3 || sof.sof === 0xc7) return decodeJpegLossless(data);
+  if (sof.sof === 0xf7) return decodeJpegLs(data);
+  if (sof.precision > 8) {
+    throw new NodeError(
+      'DECODE_FAILED',
+      `DECODE_FAILED: JPEG Extended 12-bit is not supported (SOF precision ${sof.precision})`,
+    );
+  }
+  if (sof.sof !== 0xc0 && sof.sof !== 0xc1) {
+    throw new NodeError(
+      'DECODE_FAILED',
+      `DECODE_FAILED: JPEG process with SOF marker 0xFF${sof.sof.toString(16).toUpperCase()} is not supported`,
+    );
+  }
+  const { info, bytes, decoder } = runCornerstone(
+    await loadWasm('jpeg'),
+    'JPEGDecoder',
+    data,
+    'JPEG baseline',
+  );
+  decoder.delete?.();
+  return {
+    bytes,
+    bytesPerSample: 1,
+    samplesPerPixel: info.componentCount,
+    rows: info.height,
+    columns: info.width,
+    planar: false,
+    ...(info.componentCount === 3 ? { photometricInterpretation: 'RGB' } : {}),
+  };
+}
+
+/** JPEG lossless, non-hierarchical (processes 14 and 14 SV1). */
+export function decodeJpegLossless(data: Uint8Array): CodecOutput {
+  const sof = readJpegFrameHeader(data);
+  if (!sof) throw new NodeError('DECODE_FAILED', 'DECODE_FAILED: JPEG lossless frame has no SOF marker');
+  let out: ArrayBuffer;
+  try {
+    const copy = data.slice();
+    out = new JpegLosslessDecoder().decompress(copy.buffer as ArrayBuffer, 0, copy.length);
+  } catch (e) {
+    throw new NodeError(
+      'DECODE_FAILED',
+      `DECODE_FAILED: JPEG lossless decoder failed (${(e as Error).message})`,
+      [],
+      { cause: e },
+    );
+  }
+  return {
+    bytes: new Uint8Array(out),
+    bytesPerSample: bytesFor(sof.precision),
+    samplesPerPixel: sof.components,
+    rows: sof.rows,
+    columns: sof.columns,
+    planar: false,
+  };
+}
+
+/** JPEG-LS lossless and near-lossless via CharLS (PS3.5 A.4.3). */
+export async function decodeJpegLs(data: Uint8Array): Promise<CodecOutput> {
+  const { info, bytes, decoder } = runCornerstone(await loadWasm('jls'), 'JpegLSDecoder', data, 'JPEG-LS');
+  const interleave = (decoder as unknown as { getInterleaveMode?: () => number }).getInterleaveMode?.() ?? 2;
+  decoder.delete?.();
+  return {
+    bytes,
+    bytesPerSample: bytesFor(info.bitsPerSample),
+    samplesPerPixel: info.componentCount,
+    rows: info.height,
+    columns: info.width,
+    planar: info.componentCount > 1 && interleave === 0,
+  };
+}
+
+/** JPEG 2000 (lossless and lossy) via OpenJPEG (PS3.5 A.4.4); a multiple-component transform (RCT/ICT) is undone by the codec. */
+export async function decodeJ2k(data: Uint8Array): Promise<CodecOutput> {
+  const { info, bytes, decoder } = runCornerstone(
+    await loadWasm('j2k'),
+    'J2KDecoder',
+    j2kCodestream(data),
+    'JPEG 2000',
+  );
+  decoder.delete?.();
+  return cornerstoneOutput(info, bytes);
+}
+
+/** High-Throughput JPEG 2000 via OpenJPH (PS3.5 A.4.11). */
+export async function decodeHtj2k(data: Uint8Array): Promise<CodecOutput> {
+  const { info, bytes, decoder } = runCornerstone(
+    await loadWasm('htj2k'),
+    'HTJ2KDecoder',
+    j2kCodestream(data),
+    'HTJ2K',
+  );
+  decoder.delete?.();
+  return cornerstoneOutput(info, bytes);
+}
+
+function cornerstoneOutput(info: CornerstoneFrameInfo, bytes: Uint8Array): CodecOutput {
+  return {
+    bytes,
+    bytesPerSample: bytesFor(info.bitsPerSample),
+    samplesPerPixel: info.componentCount,
+    rows: info.height,
+    columns: info.width,
+    planar: false,
+  };
+}
