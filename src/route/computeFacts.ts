@@ -56,13 +56,16 @@ export function patientAge(ds: NaturalDataset): { years: number; days: number } 
   return { years, days };
 }
 
-/** Parses an Age String (PS3.5 6.2 AS), tolerating missing leading zeros and padding. */
+/**
+ * Parses an Age String (PS3.5 6.2 AS), tolerating missing leading zeros, padding, and a bare
+ * number without its unit (seen in real files), which is read as years.
+ */
 export function parseAgeString(s: string | null): { years: number; days: number } | null {
   if (!s) return null;
-  const m = /^(\d{1,3})\s*([DWMY])$/i.exec(s.trim());
+  const m = /^(\d{1,3})\s*([DWMY])?$/i.exec(s.trim());
   if (!m) return null;
   const n = Number(m[1]);
-  switch (m[2]!.toUpperCase()) {
+  switch ((m[2] ?? 'Y').toUpperCase()) {
     case 'D':
       return { days: n, years: Math.floor(n / DAYS_PER_YEAR) };
     case 'W':

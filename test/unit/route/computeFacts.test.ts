@@ -15,6 +15,7 @@ describe('patient age (PS3.5 6.2 AS, else birth and study dates)', () => {
     ['002W', 0, 14],
     ['018M', 1, Math.floor(18 * (365.25 / 12))],
     ['45Y', 45, Math.floor(45 * 365.25)], // tolerant: missing leading zero
+    ['62', 62, Math.floor(62 * 365.25)], // tolerant: a bare number is years
   ];
   it.each(table)('PatientAge %s → %d years, %d days', (as, years, days) => {
     const f = computeFacts(series([{ PatientAge: as }]));
