@@ -16,7 +16,7 @@ import type { EncodeContext } from './encodeContext';
 import { patientOrientationOf } from './patientOrientation';
 import { annotate, blendHeatMap, DISCLAIMER, drawMask, resultLines } from './renderOverlays';
 import type { WriterInput } from './resultWriter';
-import { resultInstanceUid, resultSeriesUid } from './resultUids';
+import { resultInstanceUid, resultSeriesUid, type ResultObjectType } from './resultUids';
 import type { RgbImage } from './rgbCanvas';
 import { findSource, type SourceInstance } from './sourceInstances';
 import { validateLabelVolume } from './writeSegmentation';
@@ -131,6 +131,7 @@ export function buildSecondaryCapture(
   ctx: EncodeContext,
   frames: readonly RenderedFrame[],
   index: number,
+  type: Extract<ResultObjectType, 'SC' | 'DERIVED'> = 'SC',
 ): NaturalDataset {
   const first = frames[0];
   if (!first) throw new NodeError('ENCODE_INVALID', 'SC without frames');
@@ -154,13 +155,16 @@ export function buildSecondaryCapture(
     SOPClassUID: multiFrame
       ? SopClass.MultiFrameTrueColorSecondaryCaptureImage
       : SopClass.SecondaryCaptureImage,
-    SOPInstanceUID: resultInstanceUid(result, ctx, 'SC', index),
+    SOPInstanceUID: resultInstanceUid(result, ctx, type, index),
     ...timestampAttributes(ctx),
     // PS3.3 C.7.3.1 General Series; OT keeps hanging protocols from treating it as a primary image
     Modality: 'OT',
-    SeriesInstanceUID: resultSeriesUid(result, ctx, 'SC'),
-    SeriesNumber: seriesNumber(ctx, 'SC'),
-    SeriesDescription: seriesDescription(result, 'SC - NOT FOR PRIMARY DIAGNOSIS'),
+    SeriesInstanceUID: resultSeriesUid(result, ctx, type),
+    SeriesNumber: seriesNumber(ctx, type),
+    SeriesDescription: seriesDescription(
+      result,
+      `${type === 'SC' ? 'SC' : 'IMAGES'} - NOT FOR PRIMARY DIAGNOSIS`,
+    ),
     ...anatomyAttributes(first.source),
     ...equipmentAttributes(result, ctx),
     // PS3.3 C.8.6.1 SC Equipment
