@@ -6,6 +6,30 @@ import { FACT_NAMES, OPERATORS, type CompiledCondition, type FactName, type Oper
 export const MAX_CONDITION_DEPTH = 32;
 
 const FACTS: ReadonlySet<string> = new Set(FACT_NAMES);
+/** Attributes that identify a patient or person (PS3.15 E.1 basic profile, a subset): never traced. */
+const PHI_KEYWORDS: ReadonlySet<string> = new Set([
+  'PatientName',
+  'PatientID',
+  'PatientBirthDate',
+  'PatientBirthTime',
+  'PatientAddress',
+  'PatientTelephoneNumbers',
+  'OtherPatientIDs',
+  'OtherPatientNames',
+  'OtherPatientIDsSequence',
+  'PatientMotherBirthName',
+  'IssuerOfPatientID',
+  'MedicalRecordLocator',
+  'ReferringPhysicianName',
+  'PerformingPhysicianName',
+  'OperatorsName',
+  'NameOfPhysiciansReadingStudy',
+  'RequestingPhysician',
+  'AccessionNumber',
+  'InstitutionName',
+  'InstitutionAddress',
+]);
+
 const OPERATOR_SET: ReadonlySet<string> = new Set(OPERATORS);
 const LEAF_KEYS: ReadonlySet<string> = new Set(['attr', 'fact', 'ignoreCase', ...OPERATORS]);
 
@@ -160,6 +184,7 @@ function compileLeaf(
     kind: 'leaf',
     path,
     source,
+    phi: 'attr' in source && source.attr.some((k) => PHI_KEYWORDS.has(k)),
     text: `${name} ${op} ${JSON.stringify(operand)}${ic ? ' (ignoreCase)' : ''}`,
     whenMissing: resultWhenMissing(op, operand),
     test: buildTest(op, operand, ic, regex),

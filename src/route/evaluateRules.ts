@@ -43,7 +43,8 @@ function evalCondition(c: CompiledCondition, scope: EvalScope): boolean {
   if (c.kind === 'leaf') {
     const values = valuesOf(c, scope);
     const result = values.length === 0 ? c.whenMissing : c.test(values);
-    const value = values.length === 0 ? null : values.length === 1 ? values[0] : values;
+    const seen = values.length === 0 ? null : values.length === 1 ? values[0] : values;
+    const value = c.phi && seen !== null ? '[redacted]' : seen;
     scope.trace.push({ rule: scope.rule, path: c.path, condition: c.text, value, result });
     return result;
   }

@@ -86,6 +86,11 @@ export interface LeafCondition {
   source: { attr: string[]; sequence: boolean } | { fact: FactName };
   /** The condition as text, e.g. `Modality in [CR, DX]`. */
   text: string;
+  /**
+   * The attribute identifies the patient (PatientName, PatientID...): the trace shows
+   * `[redacted]` instead of its value, so decisions can be logged and stored without PHI.
+   */
+  phi: boolean;
   /** Result when the attribute or fact is missing (true only for `exists: false`). */
   whenMissing: boolean;
   /** Result when present: `exists: true` is always true, otherwise the operator's test. */

@@ -171,3 +171,16 @@ describe('facts as conditions', () => {
     expect(matches('{ fact: patientAgeYears, lt: 200 }')).toBe(false);
   });
 });
+
+describe('the trace never shows who the patient is', () => {
+  it('redacts identifying attributes but still evaluates them', () => {
+    const rs = parseRules(
+      'version: 1\nrules:\n  - id: r\n    when: { all: [{ attr: PatientName, startsWith: Doe }, { attr: Modality, equals: CR }] }\n    then: { run: [m] }\n',
+      ctx,
+    );
+    const d = evaluateRules(rs, { headers: [header], peer });
+    expect(d.matched).toEqual(['r']);
+    expect(d.trace.map((t) => t.value)).toEqual(['[redacted]', 'CR', null]);
+    expect(JSON.stringify(d)).not.toContain('Jane');
+  });
+});
