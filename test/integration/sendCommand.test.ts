@@ -91,7 +91,6 @@ describeIf({ shared: true, tools: ['Orthanc'] })('pacs-ai-node send: the 172-sli
       );
       expect(code).toBe(0);
       const summary = out.text().trim().split('\n').pop()!;
-      // eslint-disable-next-line no-console
       console.log(`brain series → Orthanc: ${summary}`);
       expect(summary).toMatch(/^sent 172, warnings 0, failed 0/);
       const stats = await orthanc.get<{ CountInstances: number }>('/statistics');
