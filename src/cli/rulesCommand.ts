@@ -32,6 +32,15 @@ export interface ExplainPeerOptions {
 const stdio: RulesCommandIo = { out: process.stdout, err: process.stderr };
 
 /**
+ * The destination names the node will have: those configured, or — when none is configured —
+ * the folder destination `results` that the node adds itself (src/app.ts withDefaultDestinations).
+ */
+export function destinationNamesOf(destinations: Readonly<Record<string, unknown>>): string[] {
+  const names = Object.keys(destinations);
+  return names.length > 0 ? names : ['results'];
+}
+
+/**
  * Resolves the rules file and the validation context: destination names from the node
  * configuration; model ids from `<modelsDir>/<id>/manifest.yaml`, or unchecked (null) when the
  * models folder does not exist.
@@ -47,7 +56,7 @@ export function resolveRulesContext(o: RulesFileOptions): {
   const notes = modelIds === null ? [`models folder ${modelsDir} not found: model ids are not checked`] : [];
   return {
     rulesFile: o.rules ?? config.rulesFile,
-    context: { modelIds, destinationNames: Object.keys(config.destinations) },
+    context: { modelIds, destinationNames: destinationNamesOf(config.destinations) },
     notes,
   };
 }

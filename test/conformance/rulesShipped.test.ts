@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadNodeConfig } from '../../src/config/loadNodeConfig';
-import { scanModelIds, validateRules } from '../../src/route';
+import { resolveRulesContext } from '../../src/cli/rulesCommand';
+import { validateRules } from '../../src/route';
 
 /**
  * The shipped config/rules.yaml must be valid against the models shipped in models/ and the
@@ -12,10 +12,10 @@ const text = fs.readFileSync(path.join(ROOT, 'config', 'rules.yaml'), 'utf8');
 
 describe('config/rules.yaml as shipped', () => {
   it('validates against models/ and the embedded default configuration', () => {
-    const config = loadNodeConfig(undefined);
-    const modelIds = scanModelIds(path.join(ROOT, 'models'));
-    expect(modelIds).not.toBeNull();
-    const r = validateRules(text, { modelIds, destinationNames: Object.keys(config.destinations) });
+    const { context } = resolveRulesContext({ models: path.join(ROOT, 'models') });
+    expect(context.modelIds).toContain('brain-gwm');
+    expect(context.destinationNames).toEqual(['results']);
+    const r = validateRules(text, context);
     expect(r.ok ? [] : r.problems).toEqual([]);
   });
 
