@@ -12,7 +12,11 @@ import type { RuleSet, RulesContext } from './ruleTypes';
 export interface RulesStoreOptions {
   /** Path of the rules file (config/rules.yaml). */
   file: string;
-  context: RulesContext;
+  /**
+   * What the rules are validated against. A function is asked again at every reload, so a model
+   * installed after start (a new `models/<id>/`) can be referenced without a restart.
+   */
+  context: RulesContext | (() => RulesContext);
   audit: AuditSink;
   clock: Clock;
   logger: Logger;
@@ -49,7 +53,7 @@ export class RulesStore {
     const text = this.read();
     if (text instanceof Error)
       throw new NodeError('RULES_INVALID', `${opts.file}: cannot be read`, [text.message]);
-    const r = validateRules(text, opts.context);
+    const r = validateRules(text, this.context());
     if (!r.ok)
       throw new NodeError('RULES_INVALID', `${opts.file}: ${r.problems.length} problem(s)`, r.problems);
     this.ruleSet = r.ruleSet;
@@ -64,6 +68,11 @@ export class RulesStore {
       },
     });
     opts.logger.info('rules.loaded', { version: r.ruleSet.version, rules: r.ruleSet.rules.length });
+  }
+
+  private context(): RulesContext {
+    const c = this.opts.context;
+    return typeof c === 'function' ? c() : c;
   }
 
   /** The rule set in force; a job keeps the one it got, whatever reloads happen meanwhile. */
@@ -89,7 +98,7 @@ export class RulesStore {
     const r =
       text instanceof Error
         ? { ok: false as const, problems: [text.message] }
-        : validateRules(text, this.opts.context);
+        : validateRules(text, this.context());
     if (!r.ok) {
       const version = text instanceof Error ? null : rulesVersion(text);
       logger.warn('rules.rejected', { version, currentVersion: before.version, problems: r.problems });

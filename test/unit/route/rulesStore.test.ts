@@ -172,6 +172,26 @@ describe('RulesStore', () => {
     expect(store.current().version).toBe(rulesVersion(V1));
   });
 
+  it('asks a context function again at each reload: a model installed later can be used', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'rules.yaml');
+    fs.writeFileSync(file, V1);
+    const modelIds = ['brain-gwm'];
+    const store = new RulesStore({
+      file,
+      context: () => ({ modelIds: [...modelIds], destinationNames: ['results'] }),
+      audit: new RecordingAudit(),
+      clock: new FakeClock(),
+      logger: silentLogger,
+    });
+    fs.writeFileSync(file, V1.replace('run: [brain-gwm]', 'run: [brain-gwm, new-model]'));
+    expect(store.reload().problems).toEqual([
+      'rules[0].then.run[1]: unknown model "new-model" (models: brain-gwm)',
+    ]);
+    modelIds.push('new-model');
+    expect(store.reload()).toMatchObject({ ok: true, changed: true });
+  });
+
   it('close() cancels a pending reload', () => {
     const { store, audit, file, clock } = setup();
     fs.writeFileSync(file, V2);
