@@ -2,6 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { NodeError } from '../pipeline/errors';
 import { registerSendCommand } from './sendCommand';
 import { registerRulesCommand } from './rulesCommand';
+import { registerInferCommand } from './inferCommand';
+import { registerModelsCommand } from './modelsCommand';
 
 /**
  * The `pacs-ai-node` command. Each sub-command lives in its own file and registers itself here.
@@ -13,6 +15,8 @@ const registrations: Register[] = [
   // Each sub-command file adds one line here.
   registerSendCommand,
   registerRulesCommand,
+  registerInferCommand,
+  registerModelsCommand,
 ];
 
 export function buildProgram(): Command {
