@@ -60,8 +60,8 @@ export function ybrToRgb(data: PixelArray, bits: number, partial = false): void 
     const r = y + 1.402 * cr;
     const g = y - 0.344136 * cb - 0.714136 * cr;
     const b = y + 1.772 * cb;
-    data[o] = r < 0 ? 0 : r > max ? max : Math.round(r);
-    data[o + 1] = g < 0 ? 0 : g > max ? max : Math.round(g);
-    data[o + 2] = b < 0 ? 0 : b > max ? max : Math.round(b);
+    data[o] = r < 0 ? 0 : r > max ? max : (r + 0.5) | 0;
+    data[o + 1] = g < 0 ? 0 : g > max ? max : (g + 0.5) | 0;
+    data[o + 2] = b < 0 ? 0 : b > max ? max : (b + 0.5) | 0;
   }
 }

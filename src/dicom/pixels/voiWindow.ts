@@ -23,7 +23,7 @@ export function applyVoiWindow(
     const x = values[i]!;
     if (x <= lower) dst[i] = 0;
     else if (x > upper) dst[i] = 255;
-    else dst[i] = Math.round((x - c) * scale + 127.5);
+    else dst[i] = ((x - c) * scale + 128) | 0; // round half up; the value is in [0, 255]
   }
   return dst;
 }
