@@ -1,0 +1,137 @@
+import type { Db } from '../db/openDatabase';
+import type { InstanceRow } from '../db/seriesRepository';
+import type { AuditSink } from '../pipeline/audit';
+import type { InstanceSource, PeerInfo } from '../pipeline/types';
+import type { InstanceFacts } from './validateHeader';
+
+/** One instance ready to be indexed: its file is already fsynced under its final name. */
+export interface IndexEntry {
+  facts: InstanceFacts;
+  /** Relative to the data directory. */
+  relativePath: string;
+  sizeBytes: number;
+  peer: PeerInfo;
+  source: InstanceSource;
+  receivedAtIso: string;
+}
+
+/** What indexing did. */
+export type IndexResult =
+  | { kind: 'stored'; lateArrival: boolean }
+  /** The SOP Instance UID was already held: the first copy is kept (PRODUCT.md 1). */
+  | { kind: 'duplicate'; existing: InstanceRow };
+
+/**
+ * The instance and series rows of the store, written in one SQLite transaction together with
+ * the audit row, so an acknowledged instance is always indexed and audited.
+ */
+export class InstanceIndex {
+  private readonly findInstance;
+  private readonly findSeriesState;
+  private readonly insertSeries;
+  private readonly updateSeries;
+  private readonly insertInstance;
+
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditSink,
+  ) {
+    this.findInstance = db.prepare('SELECT * FROM instances WHERE sop_instance_uid = ?');
+    this.findSeriesState = db.prepare('SELECT state FROM series WHERE series_instance_uid = ?');
+    this.insertSeries = db.prepare(
+      `INSERT INTO series (series_instance_uid, study_instance_uid, modality, state, expected_count, instance_count,
+         calling_ae_title, called_ae_title, peer_address, last_association_id, first_received_at, last_received_at)
+       VALUES (@series, @study, @modality, 'receiving', @expected, 1, @calling, @called, @address, @association, @at, @at)`,
+    );
+    this.updateSeries = db.prepare(
+      `UPDATE series SET instance_count = instance_count + 1, last_received_at = @at, last_association_id = @association,
+         expected_count = COALESCE(expected_count, @expected),
+         modality = CASE WHEN modality = '' THEN @modality ELSE modality END,
+         late_arrivals = late_arrivals + @late
+       WHERE series_instance_uid = @series`,
+    );
+    this.insertInstance = db.prepare(
+      `INSERT INTO instances (sop_instance_uid, sop_class_uid, transfer_syntax_uid, study_instance_uid, series_instance_uid,
+         instance_number, number_of_frames, file_path, size_bytes, source, association_id, calling_ae_title, peer_address,
+         received_at, late_arrival)
+       VALUES (@sop, @sopClass, @ts, @study, @series, @instanceNumber, @frames, @path, @size, @source, @association,
+         @calling, @address, @at, @late)`,
+    );
+  }
+
+  /** The row of an instance already held, if any. */
+  existing(sopInstanceUid: string): InstanceRow | undefined {
+    return this.findInstance.get(sopInstanceUid) as InstanceRow | undefined;
+  }
+
+  /** Audits a re-sent instance: the first copy is kept, the new bytes are dropped. */
+  recordDuplicate(f: InstanceFacts, existing: InstanceRow, peer: PeerInfo, source: InstanceSource): void {
+    this.audit.record({
+      event: 'instance.duplicate',
+      actor: peer.callingAeTitle,
+      correlationId: peer.associationId,
+      subject: f.sopInstanceUid,
+      detail: { seriesInstanceUid: f.seriesInstanceUid, source, kept: existing.file_path },
+    });
+  }
+
+  /** Indexes one instance (or recognises a re-send) in one transaction with its audit row. */
+  record(e: IndexEntry): IndexResult {
+    return this.db.transaction((): IndexResult => {
+      const f = e.facts;
+      const existing = this.existing(f.sopInstanceUid);
+      if (existing) {
+        this.recordDuplicate(f, existing, e.peer, e.source);
+        return { kind: 'duplicate', existing };
+      }
+      const state = (this.findSeriesState.get(f.seriesInstanceUid) as { state: string } | undefined)?.state;
+      const lateArrival = state === 'complete';
+      const common = {
+        series: f.seriesInstanceUid,
+        study: f.studyInstanceUid,
+        modality: f.modality,
+        expected: f.expectedCount,
+        calling: e.peer.callingAeTitle,
+        called: e.peer.calledAeTitle,
+        address: e.peer.peerAddress,
+        association: e.peer.associationId,
+        at: e.receivedAtIso,
+      };
+      if (state === undefined) this.insertSeries.run(common);
+      else this.updateSeries.run({ ...common, late: lateArrival ? 1 : 0 });
+      this.insertInstance.run({
+        sop: f.sopInstanceUid,
+        sopClass: f.sopClassUid,
+        ts: f.transferSyntaxUid,
+        study: f.studyInstanceUid,
+        series: f.seriesInstanceUid,
+        instanceNumber: f.instanceNumber,
+        frames: f.numberOfFrames,
+        path: e.relativePath,
+        size: e.sizeBytes,
+        source: e.source,
+        association: e.peer.associationId,
+        calling: e.peer.callingAeTitle,
+        address: e.peer.peerAddress,
+        at: e.receivedAtIso,
+        late: lateArrival ? 1 : 0,
+      });
+      this.audit.record({
+        event: 'instance.stored',
+        actor: e.peer.callingAeTitle,
+        correlationId: e.peer.associationId,
+        subject: f.sopInstanceUid,
+        detail: {
+          seriesInstanceUid: f.seriesInstanceUid,
+          studyInstanceUid: f.studyInstanceUid,
+          sopClassUid: f.sopClassUid,
+          transferSyntaxUid: f.transferSyntaxUid,
+          sizeBytes: e.sizeBytes,
+          source: e.source,
+          lateArrival,
+        },
+      });
+      return { kind: 'stored', lateArrival };
+    })();
+  }
+}

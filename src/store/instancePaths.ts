@@ -1,0 +1,20 @@
+import crypto from 'node:crypto';
+import path from 'node:path';
+
+/**
+ * Every file name under the data directory is made by the node (PRODUCT.md 1): never derived
+ * from a received string. Instances: `instances/<2 hex>/<uuid>.dcm`; temp files: `tmp/<uuid>.part`.
+ */
+export const INSTANCES_DIR = 'instances';
+export const TEMP_DIR = 'tmp';
+
+/** A fresh temp file path under `<dataDir>/tmp/`. */
+export function newTempPath(dataDir: string): string {
+  return path.join(dataDir, TEMP_DIR, `${crypto.randomUUID()}.part`);
+}
+
+/** A fresh final name, relative to the data directory: `instances/ab/<uuid>.dcm`. */
+export function newInstanceRelativePath(): string {
+  const id = crypto.randomUUID();
+  return path.posix.join(INSTANCES_DIR, id.slice(0, 2), `${id}.dcm`);
+}

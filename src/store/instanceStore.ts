@@ -1,0 +1,282 @@
+import fsSync from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Db } from '../db/openDatabase';
+import type { InstanceRow } from '../db/seriesRepository';
+import { readDicomHeader } from '../dicom/readDicomHeader';
+import type { Logger } from '../logging/logger';
+import type { AuditSink } from '../pipeline/audit';
+import type { Clock } from '../pipeline/clock';
+import { NodeError, OutOfResourcesError, type LimitExceededError } from '../pipeline/errors';
+import type { InstanceSource, PeerInfo, ReceivedInstance } from '../pipeline/types';
+import { buildFileMetaInformation } from './fileMetaInformation';
+import { assertFreeSpace } from './freeSpace';
+import { InstanceFileWriter } from './instanceFileWriter';
+import { InstanceIndex } from './instanceIndex';
+import { INSTANCES_DIR, TEMP_DIR, newInstanceRelativePath, newTempPath } from './instancePaths';
+import { validateHeader, type HeaderExpectation, type InstanceFacts } from './validateHeader';
+
+/** Everything the store needs, injected. */
+export interface InstanceStoreOptions {
+  dataDir: string;
+  db: Db;
+  audit: AuditSink;
+  clock: Clock;
+  logger: Logger;
+  /** storage.minFreeMb: below it, writes are refused with OutOfResourcesError (0xA700). */
+  minFreeMb: number;
+  /** dimse.maxMessageBytes: largest dataset one C-STORE may carry. */
+  maxMessageBytes: number;
+}
+
+/** A C-STORE dataset about to arrive (the command said what it is). */
+export interface StoreStreamOptions {
+  /** Affected SOP Class UID of the C-STORE request (PS3.7 9.1.1). */
+  sopClassUid: string;
+  /** Affected SOP Instance UID of the C-STORE request. */
+  sopInstanceUid: string;
+  /** The transfer syntax accepted for the presentation context. */
+  transferSyntaxUid: string;
+  peer: PeerInfo;
+  source: InstanceSource;
+  /** Called synchronously when the dataset exceeds dimse.maxMessageBytes (the SCP aborts). */
+  onLimitExceeded?: (e: LimitExceededError) => void;
+}
+
+/** One instance being received: write the dataset bytes to `stream`, await `result`. */
+export interface InstanceWrite {
+  /** Dataset bytes only (what follows the File Meta Information). Never errors; see `result`. */
+  stream: InstanceFileWriter;
+  /**
+   * Resolves once the instance is durable (file fsynced under its final name, index row and
+   * audit row committed) or recognised as a re-send; rejects with a NodeError
+   * (DatasetInvalidError, OutOfResourcesError, LimitExceededError).
+   */
+  result: Promise<ReceivedInstance>;
+  /** Gives up (association aborted): closes and removes the temp file. */
+  cancel(): void;
+}
+
+/**
+ * The store stage (ARCHITECTURE.md): streams each instance to a temp file under
+ * `<dataDir>/tmp/`, fsyncs it, checks its header, renames it atomically to a name the node made
+ * and indexes it in one transaction with its audit row. Never holds a whole instance in memory;
+ * idempotent on re-send.
+ */
+export class InstanceStore {
+  private readonly index: InstanceIndex;
+  private readonly tempDir: string;
+  private readonly dataDir: string;
+
+  constructor(private readonly opts: InstanceStoreOptions) {
+    this.dataDir = path.resolve(opts.dataDir);
+    this.tempDir = path.join(this.dataDir, TEMP_DIR);
+    this.index = new InstanceIndex(opts.db, opts.audit);
+    fsSync.mkdirSync(this.tempDir, { recursive: true });
+    fsSync.mkdirSync(path.join(this.dataDir, INSTANCES_DIR), { recursive: true });
+  }
+
+  /**
+   * Removes temp files left by a previous run: they were never acknowledged, so nothing is lost.
+   * Call once at start, before accepting associations. Returns how many were removed.
+   */
+  async removeLeftoverTempFiles(): Promise<number> {
+    const names = await fs.readdir(this.tempDir);
+    let bytes = 0;
+    for (const name of names) {
+      const p = path.join(this.tempDir, name);
+      bytes += (await fs.stat(p).catch(() => ({ size: 0 }))).size;
+      await fs.rm(p, { force: true, recursive: true });
+    }
+    if (names.length > 0) {
+      this.opts.logger.warn('store.temp.removed', { files: names.length, bytes });
+      this.opts.audit.record({ event: 'store.temp_removed', detail: { files: names.length, bytes } });
+    }
+    return names.length;
+  }
+
+  /** Throws OutOfResourcesError when free disk is below storage.minFreeMb. */
+  assertFreeSpace(): Promise<void> {
+    return assertFreeSpace(this.dataDir, this.opts.minFreeMb);
+  }
+
+  /**
+   * The DIMSE path: a Writable for the dataset bytes of one C-STORE. The file gets a preamble,
+   * "DICM" and a File Meta Information group built from the command (PS3.10 7.1).
+   */
+  storeStream(o: StoreStreamOptions): InstanceWrite {
+    const tempPath = newTempPath(this.dataDir);
+    const stream = new InstanceFileWriter({
+      tempPath,
+      prefix: buildFileMetaInformation({
+        mediaStorageSopClassUid: o.sopClassUid,
+        mediaStorageSopInstanceUid: o.sopInstanceUid,
+        transferSyntaxUid: o.transferSyntaxUid,
+        sourceApplicationEntityTitle: o.peer.callingAeTitle,
+      }),
+      maxBytes: this.opts.maxMessageBytes,
+      precheck: () => this.assertFreeSpace(),
+      onLimitExceeded: o.onLimitExceeded,
+    });
+    const result = (async () => {
+      const out = await stream.outcome();
+      if (out.error) throw out.error;
+      return this.finalize(tempPath, o.peer, o.source, {
+        sopInstanceUid: o.sopInstanceUid,
+        sopClassUid: o.sopClassUid,
+        transferSyntaxUid: o.transferSyntaxUid,
+      });
+    })();
+    result.catch(() => undefined); // the caller may be gone (association aborted)
+    return { stream, result, cancel: () => void stream.destroy() };
+  }
+
+  /**
+   * The STOW-RS path: a complete Part 10 stream (preamble and File Meta Information inside),
+   * same temp → fsync → validate → rename → index steps.
+   */
+  async storePart10Stream(
+    input: Readable,
+    peer: PeerInfo,
+    source: InstanceSource = 'stow',
+    options: { maxBytes?: number } = {},
+  ): Promise<ReceivedInstance> {
+    const tempPath = newTempPath(this.dataDir);
+    const stream = new InstanceFileWriter({
+      tempPath,
+      maxBytes: options.maxBytes ?? this.opts.maxMessageBytes,
+      precheck: () => this.assertFreeSpace(),
+    });
+    try {
+      await pipeline(input, stream);
+    } catch (e) {
+      stream.destroy();
+      throw e instanceof NodeError
+        ? e
+        : new OutOfResourcesError(`the upload ended early (${(e as Error).message})`);
+    }
+    const out = await stream.outcome();
+    if (out.error) throw out.error;
+    return this.finalize(tempPath, peer, source, {});
+  }
+
+  /** Header check, atomic rename, directory fsync, then the index transaction. */
+  private async finalize(
+    tempPath: string,
+    peer: PeerInfo,
+    source: InstanceSource,
+    expected: HeaderExpectation,
+  ): Promise<ReceivedInstance> {
+    const log = this.opts.logger.child({ associationId: peer.associationId });
+    let facts: InstanceFacts;
+    let sizeBytes: number;
+    try {
+      facts = validateHeader(await readDicomHeader(tempPath), expected);
+      sizeBytes = (await fs.stat(tempPath)).size;
+    } catch (e) {
+      await fs.rm(tempPath, { force: true });
+      log.warn('store.instance.invalid', {
+        sopInstanceUid: expected.sopInstanceUid,
+        reason: (e as Error).message,
+      });
+      throw e;
+    }
+    const receivedAt = this.opts.clock.now();
+    const already = this.index.existing(facts.sopInstanceUid);
+    if (already) {
+      await fs.rm(tempPath, { force: true });
+      this.index.recordDuplicate(facts, already, peer, source);
+      return this.duplicate(facts, already, peer, source, receivedAt);
+    }
+    const relativePath = newInstanceRelativePath();
+    const finalPath = path.join(this.dataDir, relativePath);
+    try {
+      await this.renameDurably(tempPath, finalPath);
+    } catch (e) {
+      await fs.rm(tempPath, { force: true });
+      throw new OutOfResourcesError(
+        `the instance could not be filed (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+      );
+    }
+    const r = this.index.record({
+      facts,
+      relativePath,
+      sizeBytes,
+      peer,
+      source,
+      receivedAtIso: new Date(receivedAt).toISOString(),
+    });
+    if (r.kind === 'duplicate') {
+      await fs.rm(finalPath, { force: true });
+      return this.duplicate(facts, r.existing, peer, source, receivedAt);
+    }
+    log.debug('store.instance.stored', {
+      sopInstanceUid: facts.sopInstanceUid,
+      seriesInstanceUid: facts.seriesInstanceUid,
+      sizeBytes,
+      lateArrival: r.lateArrival,
+    });
+    return {
+      ...facts,
+      filePath: finalPath,
+      sizeBytes,
+      source,
+      peer,
+      receivedAt,
+      duplicate: false,
+      lateArrival: r.lateArrival,
+    };
+  }
+
+  /** A re-sent instance: the first copy stays, the answer is success (PRODUCT.md 1). */
+  private duplicate(
+    facts: InstanceFacts,
+    existing: InstanceRow,
+    peer: PeerInfo,
+    source: InstanceSource,
+    receivedAt: number,
+  ): ReceivedInstance {
+    this.opts.logger.info('store.instance.duplicate', {
+      associationId: peer.associationId,
+      sopInstanceUid: facts.sopInstanceUid,
+    });
+    return {
+      ...facts,
+      sopClassUid: existing.sop_class_uid,
+      transferSyntaxUid: existing.transfer_syntax_uid,
+      filePath: path.join(this.dataDir, existing.file_path),
+      sizeBytes: existing.size_bytes,
+      source,
+      peer,
+      receivedAt,
+      duplicate: true,
+      lateArrival: existing.late_arrival === 1,
+    };
+  }
+
+  /** rename(2) is atomic; the directory entry is fsynced so the name survives a crash. */
+  private async renameDurably(from: string, to: string): Promise<void> {
+    const dir = path.dirname(to);
+    let created = false;
+    try {
+      await fs.mkdir(dir);
+      created = true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    if (created) await fsyncDir(path.dirname(dir));
+    await fs.rename(from, to);
+    await fsyncDir(dir);
+  }
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await fs.open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
