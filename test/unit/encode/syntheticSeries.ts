@@ -1,0 +1,177 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { dcmjs, deriveUid, SopClass, TransferSyntax } from '../../../src/dicom';
+import type { InferenceResult, SeriesInstanceRef } from '../../../src/pipeline/types';
+import type { EncodeContext } from '../../../src/encode';
+
+/** A synthetic MR series written with dcmjs in a temp folder: a bright square in the middle of each slice. */
+export function writeSyntheticMrSeries(
+  dir: string,
+  slices = 3,
+  rows = 32,
+  columns = 24,
+): SeriesInstanceRef[] {
+  const studyUid = deriveUid('test', 'study');
+  const seriesUid = deriveUid('test', 'series');
+  const forUid = deriveUid('test', 'for');
+  const refs: SeriesInstanceRef[] = [];
+  fs.mkdirSync(dir, { recursive: true });
+  for (let i = 0; i < slices; i++) {
+    const sopInstanceUid = deriveUid('test', 'instance', String(i));
+    const pixels = new Uint16Array(rows * columns);
+    for (let y = 0; y < rows; y++)
+      for (let x = 0; x < columns; x++) pixels[y * columns + x] = (x * 7 + y * 3) % 200;
+    const ds = {
+      SpecificCharacterSet: 'ISO_IR 100',
+      SOPClassUID: SopClass.MRImage,
+      SOPInstanceUID: sopInstanceUid,
+      ImageType: ['ORIGINAL', 'PRIMARY', 'M', 'ND'],
+      StudyDate: '20240102',
+      StudyTime: '101500',
+      AccessionNumber: 'ACC1',
+      Modality: 'MR',
+      Manufacturer: 'Test',
+      ReferringPhysicianName: '',
+      PatientName: [{ Alphabetic: 'Test^Patient' }],
+      PatientID: 'PID1',
+      PatientBirthDate: '19700101',
+      PatientSex: 'F',
+      PatientAge: '054Y',
+      BodyPartExamined: 'HEAD',
+      PatientPosition: 'HFS',
+      ScanningSequence: 'GR',
+      SequenceVariant: 'SP',
+      ScanOptions: '',
+      MRAcquisitionType: '3D',
+      EchoTime: 3,
+      RepetitionTime: 2000,
+      EchoTrainLength: 1,
+      SliceThickness: 1,
+      StudyInstanceUID: studyUid,
+      SeriesInstanceUID: seriesUid,
+      StudyID: '1',
+      SeriesNumber: 3,
+      InstanceNumber: i + 1,
+      ImagePositionPatient: [-12, -16, i * 1.5],
+      ImageOrientationPatient: [1, 0, 0, 0, 1, 0],
+      FrameOfReferenceUID: forUid,
+      PositionReferenceIndicator: '',
+      SliceLocation: i * 1.5,
+      SamplesPerPixel: 1,
+      PhotometricInterpretation: 'MONOCHROME2',
+      Rows: rows,
+      Columns: columns,
+      PixelSpacing: [1, 1],
+      BitsAllocated: 16,
+      BitsStored: 16,
+      HighBit: 15,
+      PixelRepresentation: 0,
+      WindowCenter: 100,
+      WindowWidth: 200,
+      PixelData: [pixels.buffer],
+      _vrMap: { PixelData: 'OW' },
+    };
+    const { DicomMetaDictionary, DicomDict } = dcmjs.data;
+    const dict = new DicomDict(
+      DicomMetaDictionary.denaturalizeDataset({
+        FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
+        MediaStorageSOPClassUID: SopClass.MRImage,
+        MediaStorageSOPInstanceUID: sopInstanceUid,
+        TransferSyntaxUID: TransferSyntax.ExplicitVRLittleEndian,
+        ImplementationClassUID: deriveUid('test', 'impl'),
+      }),
+    );
+    dict.dict = DicomMetaDictionary.denaturalizeDataset(ds);
+    const filePath = path.join(dir, `slice${i}.dcm`);
+    fs.writeFileSync(filePath, Buffer.from(dict.write() as ArrayBuffer));
+    refs.push({
+      sopInstanceUid,
+      sopClassUid: SopClass.MRImage,
+      transferSyntaxUid: TransferSyntax.ExplicitVRLittleEndian,
+      instanceNumber: i + 1,
+      filePath,
+    });
+  }
+  return refs;
+}
+
+/** An encode context for tests. */
+export function testContext(outputDir: string, extra: Partial<EncodeContext> = {}): EncodeContext {
+  return {
+    outputDir,
+    rulesVersion: 'rules-1',
+    deviceObserverUid: deriveUid('test', 'device'),
+    deviceObserverName: 'pacs-ai-node',
+    manufacturer: 'pacs-ai-node project',
+    softwareVersion: '0.1.0',
+    now: new Date(Date.UTC(2025, 0, 2, 3, 4, 5, 6)),
+    ...extra,
+  };
+}
+
+/** A segmentation result on a synthetic series: segment 1 a square on slices 1..n-1, segment 2 a bar on slice 0. */
+export function segmentationResult(refs: SeriesInstanceRef[], rows = 32, columns = 24): InferenceResult {
+  const data = new Uint8Array(refs.length * rows * columns);
+  refs.forEach((_, f) => {
+    for (let y = 10; y < 20; y++)
+      for (let x = 8; x < 16; x++) if (f > 0) data[f * rows * columns + y * columns + x] = 1;
+    if (f === 0) for (let x = 2; x < 6; x++) data[3 * columns + x] = 2;
+  });
+  return {
+    ...baseResult(refs),
+    task: 'segmentation',
+    measurements: [
+      {
+        name: 'Lesion volume',
+        code: { value: '118565006', scheme: 'SCT', meaning: 'Volume' },
+        value: 0.24,
+        unit: { code: 'ml', meaning: 'milliliter' },
+        segmentNumber: 1,
+        findingSite: { value: '12738006', scheme: 'SCT', meaning: 'Brain' },
+      },
+    ],
+    labelVolume: {
+      rows,
+      columns,
+      frames: refs.map((r) => ({ sopInstanceUid: r.sopInstanceUid, frameNumber: 1 })),
+      data,
+      segments: [
+        {
+          segmentNumber: 1,
+          label: 'Lesion',
+          category: { value: '49755003', scheme: 'SCT', meaning: 'Morphologically Abnormal Structure' },
+          type: { value: '108369006', scheme: 'SCT', meaning: 'Neoplasm' },
+          color: [255, 0, 0],
+        },
+        {
+          segmentNumber: 2,
+          label: 'Marker',
+          category: { value: '91723000', scheme: 'SCT', meaning: 'Anatomical Structure' },
+          type: { value: '12738006', scheme: 'SCT', meaning: 'Brain' },
+          color: [0, 255, 0],
+        },
+      ],
+    },
+    results: ['SR', 'SEG', 'SC'],
+  };
+}
+
+/** The common part of a result on the synthetic series. */
+export function baseResult(refs: SeriesInstanceRef[]): InferenceResult {
+  return {
+    modelId: 'test-model',
+    modelVersion: '1.0.0',
+    modelName: 'TestNet',
+    task: 'classification',
+    algorithmParameters: { threshold: '0.5' },
+    studyInstanceUid: deriveUid('test', 'study'),
+    seriesInstanceUid: deriveUid('test', 'series'),
+    sourceInstances: refs,
+    outOfScope: false,
+    reason: null,
+    findings: [],
+    measurements: [],
+    results: ['SR'],
+    durationMs: 10,
+  };
+}
