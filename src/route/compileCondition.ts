@@ -171,7 +171,7 @@ function compileLeaf(
     );
   }
   let regex: RegExp | null = null;
-  if (op === 'regex' && typeof operand === 'string' && problems.length === before) {
+  if (op === 'regex' && typeof operand === 'string' && operand.length <= MAX_REGEX_LENGTH) {
     try {
       regex = new RegExp(operand, ignoreCase === true ? 'i' : '');
     } catch (e) {

@@ -77,7 +77,7 @@ rules:
     when:
       all:
         - { attr: Modality, in: [CR] }
-        - { attr: SeriesDescription, regex: '(unclosed' }
+        - { attr: SeriesDescription, regex: '(unclosed', ignoreCase: maybe }
         - { attr: NotAKeyword, equals: x }
         - { attr: Modality.CodeValue, equals: x }
         - { fact: shoeSize, gt: 3 }
@@ -100,6 +100,7 @@ rules:
     expect(problemsOf(text)).toEqual([
       'rules[0].id: required; lower-case letters, digits and -, at most 64 characters',
       'rules[0].priority: must be one of stat, normal, offpeak',
+      'rules[0].when.all[1].ignoreCase: must be true or false',
       'rules[0].when.all[1].regex: invalid pattern (Invalid regular expression: /(unclosed/: Unterminated group)',
       'rules[0].when.all[2].attr: unknown DICOM keyword "NotAKeyword"',
       'rules[0].when.all[3].attr: Modality is not a sequence (VR CS), so nothing can follow it',
