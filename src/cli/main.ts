@@ -4,6 +4,9 @@ import { registerSendCommand } from './sendCommand';
 import { registerRulesCommand } from './rulesCommand';
 import { registerInferCommand } from './inferCommand';
 import { registerModelsCommand } from './modelsCommand';
+import { registerServeCommand } from './serveCommand';
+import { registerSeriesCommand } from './seriesCommand';
+import { registerAuditCommand } from './auditCommand';
 
 /**
  * The `pacs-ai-node` command. Each sub-command lives in its own file and registers itself here.
@@ -17,6 +20,9 @@ const registrations: Register[] = [
   registerRulesCommand,
   registerInferCommand,
   registerModelsCommand,
+  registerServeCommand,
+  registerSeriesCommand,
+  registerAuditCommand,
 ];
 
 export function buildProgram(): Command {
