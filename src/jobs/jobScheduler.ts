@@ -1,4 +1,4 @@
-import cron from 'node-cron';
+import cron, { type ScheduledTask as CronTask } from 'node-cron';
 import type { Logger } from '../logging/logger';
 import type { AuditSink } from '../pipeline/audit';
 import type { Clock } from '../pipeline/clock';
@@ -41,7 +41,7 @@ export interface JobSchedulerOptions {
 interface Entry {
   job: ScheduledJob;
   status: ScheduledJobStatus;
-  task?: cron.ScheduledTask;
+  task?: CronTask;
 }
 
 /**
