@@ -33,6 +33,17 @@ const HAS_RESCALE = new Set<string>([
   '1.2.840.10008.5.1.4.1.1.128',
 ]);
 
+/**
+ * Type 2 (and 2C) attributes of the target IOD written empty when the source lacks them, so the
+ * derived image does not inherit the source's omissions (PS3.3 C.7.3.1 General Series, C.8.3.1
+ * MR Image, C.8.2.1 CT Image).
+ */
+const TYPE2_DEFAULTS: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  [SopClass.MRImage]: ['PatientPosition', 'ScanOptions', 'RepetitionTime', 'EchoTime', 'EchoTrainLength'],
+  [SopClass.CTImage]: ['PatientPosition', 'KVP', 'AcquisitionNumber'],
+  '1.2.840.10008.5.1.4.1.1.128': ['PatientPosition'],
+});
+
 /** Attributes of the source header that do not describe the new pixels or device, removed before copying. */
 const DROPPED = [
   'PixelData',
@@ -161,6 +172,7 @@ export function buildDerivedImage(
     ],
     _vrMap: { PixelData: 'OW' },
   });
+  for (const k of TYPE2_DEFAULTS[source.ref.sopClassUid] ?? []) if (ds[k] === undefined) ds[k] = '';
   const identity = frame.rescaleSlope === 1 && frame.rescaleIntercept === 0;
   if (HAS_RESCALE.has(source.ref.sopClassUid) || !identity) {
     // PS3.3 C.11.1 Modality LUT
