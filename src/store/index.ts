@@ -8,3 +8,4 @@ export {
 export { InstanceFileWriter, type WriteOutcome } from './instanceFileWriter';
 export { buildFileMetaInformation, type FileMetaInput } from './fileMetaInformation';
 export { validateHeader, type InstanceFacts, type HeaderExpectation } from './validateHeader';
+export { checkDatasetStructure } from './checkDatasetStructure';

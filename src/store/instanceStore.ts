@@ -11,6 +11,7 @@ import type { AuditSink } from '../pipeline/audit';
 import type { Clock } from '../pipeline/clock';
 import { NodeError, OutOfResourcesError, type LimitExceededError } from '../pipeline/errors';
 import type { InstanceSource, PeerInfo, ReceivedInstance } from '../pipeline/types';
+import { checkDatasetStructure } from './checkDatasetStructure';
 import { buildFileMetaInformation } from './fileMetaInformation';
 import { assertFreeSpace } from './freeSpace';
 import { InstanceFileWriter } from './instanceFileWriter';
@@ -174,6 +175,7 @@ export class InstanceStore {
     let sizeBytes: number;
     try {
       facts = validateHeader(await readDicomHeader(tempPath), expected);
+      await checkDatasetStructure(tempPath, facts.transferSyntaxUid);
       sizeBytes = (await fs.stat(tempPath)).size;
     } catch (e) {
       await fs.rm(tempPath, { force: true });

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createApp, type App } from '../../src/app';
@@ -111,4 +112,141 @@ export function storescuProposal(transferSyntaxUid: string): string[] {
   };
   const f = flags[transferSyntaxUid];
   return f ? ['-R', f] : ['-R'];
+}
+
+/** PS3.8 9.3.2: an A-ASSOCIATE-RQ with one presentation context, built by hand. */
+export function associateRq(o: {
+  calling: string;
+  called: string;
+  abstractSyntax: string;
+  transferSyntax: string;
+  maxPdu?: number;
+}): Buffer {
+  const item = (type: number, body: Buffer): Buffer => {
+    const h = Buffer.alloc(4);
+    h[0] = type;
+    h.writeUInt16BE(body.length, 2);
+    return Buffer.concat([h, body]);
+  };
+  const ae = (s: string) => Buffer.from(s.padEnd(16, ' ').slice(0, 16), 'latin1');
+  const app = item(0x10, Buffer.from('1.2.840.10008.3.1.1.1', 'latin1'));
+  const pcHead = Buffer.from([1, 0, 0, 0]); // id 1, reserved
+  const pc = item(
+    0x20,
+    Buffer.concat([
+      pcHead,
+      item(0x30, Buffer.from(o.abstractSyntax, 'latin1')),
+      item(0x40, Buffer.from(o.transferSyntax, 'latin1')),
+    ]),
+  );
+  const maxLen = Buffer.alloc(4);
+  maxLen.writeUInt32BE(o.maxPdu ?? 16384);
+  const user = item(0x50, Buffer.concat([item(0x51, maxLen), item(0x52, Buffer.from('1.2.3.4', 'latin1'))]));
+  const fixed = Buffer.alloc(68);
+  fixed.writeUInt16BE(1, 0); // protocol version
+  ae(o.called).copy(fixed, 4);
+  ae(o.calling).copy(fixed, 20);
+  const body = Buffer.concat([fixed, app, pc, user]);
+  const h = Buffer.alloc(6);
+  h[0] = 0x01;
+  h.writeUInt32BE(body.length, 2);
+  return Buffer.concat([h, body]);
+}
+
+/** One P-DATA-TF PDU with one PDV (PS3.8 9.3.5, E.2 message control header). */
+export function pDataTf(value: Buffer, command: boolean, last: boolean): Buffer {
+  const pdv = Buffer.alloc(6);
+  pdv.writeUInt32BE(value.length + 2, 0);
+  pdv[4] = 1; // presentation context id
+  pdv[5] = (command ? 1 : 0) | (last ? 2 : 0);
+  const h = Buffer.alloc(6);
+  h[0] = 0x04;
+  h.writeUInt32BE(pdv.length + value.length, 2);
+  return Buffer.concat([h, pdv, value]);
+}
+
+/** A C-STORE-RQ command set, Implicit VR Little Endian (PS3.7 9.3.1.1, E.1). */
+export function cStoreCommand(sopClassUid: string, sopInstanceUid: string): Buffer {
+  const el = (element: number, value: Buffer): Buffer => {
+    const h = Buffer.alloc(8);
+    h.writeUInt16LE(0x0000, 0);
+    h.writeUInt16LE(element, 2);
+    h.writeUInt32LE(value.length, 4);
+    return Buffer.concat([h, value]);
+  };
+  const ui = (s: string) => Buffer.from(s.length % 2 ? `${s}\0` : s, 'latin1');
+  const us = (n: number) => {
+    const b = Buffer.alloc(2);
+    b.writeUInt16LE(n);
+    return b;
+  };
+  const body = Buffer.concat([
+    el(0x0002, ui(sopClassUid)),
+    el(0x0100, us(0x0001)),
+    el(0x0110, us(1)),
+    el(0x0700, us(0)),
+    el(0x0800, us(0x0000)),
+    el(0x1000, ui(sopInstanceUid)),
+  ]);
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(body.length);
+  return Buffer.concat([el(0x0000, len), body]);
+}
+
+export interface RawOutcome {
+  /** PDU types received, in order. */
+  pdus: number[];
+  /** (0000,0900) of the C-STORE-RSP when one came. */
+  status: number | null;
+  closed: boolean;
+}
+
+/**
+ * Talks raw DICOM to the node: sends `chunks` one after the other (each after the previous
+ * answer when `stepwise`), collects the PDU types it gets back, until the socket closes or
+ * `timeoutMs` passes. For malformed input that DCMTK refuses to send.
+ */
+export function rawExchange(port: number, chunks: Buffer[], timeoutMs = 10_000): Promise<RawOutcome> {
+  return new Promise((resolve) => {
+    const out: RawOutcome = { pdus: [], status: null, closed: false };
+    const sock = net.connect(port, '127.0.0.1');
+    sock.setNoDelay(true);
+    let buf = Buffer.alloc(0);
+    let next = 0;
+    const sendNext = () => {
+      if (next < chunks.length && !sock.destroyed) sock.write(chunks[next++]!);
+    };
+    const timer = setTimeout(() => {
+      sock.destroy();
+      resolve(out);
+    }, timeoutMs);
+    sock.on('connect', sendNext);
+    sock.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      while (buf.length >= 6) {
+        const len = buf.readUInt32BE(2);
+        if (buf.length < 6 + len) break;
+        const pdu = buf.subarray(0, 6 + len);
+        buf = buf.subarray(6 + len);
+        out.pdus.push(pdu[0]!);
+        if (pdu[0] === 0x04) {
+          const i = pdu.indexOf(Buffer.from([0x00, 0x00, 0x00, 0x09]));
+          if (i > 0) out.status = pdu.readUInt16LE(i + 8);
+          // after the response: release (PS3.8 9.3.6 A-RELEASE-RQ)
+          sock.write(Buffer.from([0x05, 0, 0, 0, 0, 4, 0, 0, 0, 0]));
+        } else if (pdu[0] === 0x02) {
+          // A-ASSOCIATE-AC: send the rest at once
+          while (next < chunks.length) sendNext();
+        } else if (pdu[0] === 0x06 || pdu[0] === 0x07 || pdu[0] === 0x03) {
+          sock.end();
+        }
+      }
+    });
+    sock.on('error', () => undefined);
+    sock.on('close', () => {
+      clearTimeout(timer);
+      out.closed = true;
+      resolve(out);
+    });
+  });
 }

@@ -1,0 +1,163 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { readDicomHeader } from '../../src/dicom/readDicomHeader';
+import { generateUid } from '../../src/dicom/uid';
+import { BRAIN_SERIES_DIR, DICOM_DIR, describeIf } from '../helpers/env';
+import {
+  associateRq,
+  auditEvents,
+  cStoreCommand,
+  listFiles,
+  pDataTf,
+  rawExchange,
+  runTool,
+  startTestNode,
+  type TestNode,
+} from './ingestHarness';
+
+/** Malformed files of ../shared/data/README.md: dcmdump rejects them. */
+const MALFORMED = [
+  'fo-dicom/DIRW0007',
+  'fo-dicom/FreezePattern.dcm',
+  'fo-dicom/GH1339.dcm',
+  'fo-dicom/GH179B.dcm',
+  'fo-dicom/GH364.dcm',
+  'fo-dicom/GH626.dcm',
+  'pydicom-data/emri_small_jpeg_2k_lossless_too_short.dcm',
+  'pydicom_deb/test_files/MR_truncated.dcm',
+  'pydicom_deb/test_files/SC_rgb_jpeg.dcm',
+  'pydicom_deb/test_files/no_meta.dcm',
+  'pydicom_deb/test_files/rtplan_truncated.dcm',
+];
+
+const MR = '1.2.840.10008.5.1.4.1.1.4';
+const EXPLICIT_LE = '1.2.840.10008.1.2.1';
+
+/** The bytes after the File Meta Information when there is one, else the whole file. */
+function payloadOf(file: string): Buffer {
+  const buf = fs.readFileSync(file);
+  if (buf.length > 144 && buf.toString('latin1', 128, 132) === 'DICM') {
+    return buf.subarray(128 + 4 + 12 + buf.readUInt32LE(140));
+  }
+  return buf;
+}
+
+describeIf({ shared: true, tools: ['storescu', 'echoscu'] })(
+  'malformed input never crashes the node nor loses anything',
+  () => {
+    let node: TestNode;
+    let good: string[];
+    let goodIndex = 0;
+    const count = (): number =>
+      (node.app.db.prepare('SELECT COUNT(*) AS n FROM instances').get() as { n: number }).n;
+
+    /** A good instance is still stored right after. */
+    async function assertStillStoring(): Promise<void> {
+      const before = count();
+      const file = good[goodIndex++]!;
+      const r = await runTool(
+        'storescu',
+        ['-aet', 'MODALITY', '-aec', 'PACSAI', '-R', '127.0.0.1', String(node.port), file],
+        30_000,
+      );
+      expect(r.code).toBe(0);
+      expect(count()).toBe(before + 1);
+    }
+
+    beforeAll(async () => {
+      node = await startTestNode({ dimse: { maxPduLength: 16384, maxMessageBytes: 8 * 1024 * 1024 } });
+      good = listFiles(BRAIN_SERIES_DIR);
+    }, 30_000);
+    afterAll(async () => {
+      await node?.stop();
+    }, 30_000);
+
+    test.each(MALFORMED)(
+      '%s: storescu gets a failure (or refuses to send), a raw C-STORE gets a failure or abort',
+      async (rel) => {
+        const file = path.join(DICOM_DIR, rel);
+        const before = count();
+        // DCMTK first: it may refuse to read the file at all.
+        const s = await runTool(
+          'storescu',
+          ['-aet', 'MODALITY', '-aec', 'PACSAI', '-nh', '-R', '127.0.0.1', String(node.port), file],
+          30_000,
+        );
+        expect(s.code).not.toBeNull(); // it ended, it did not hang
+        // Raw: the file's data set bytes as they are, in a C-STORE under the file's own identity when readable.
+        let sopClass = MR;
+        let sopInstance = generateUid();
+        let ts = EXPLICIT_LE;
+        try {
+          const h = await readDicomHeader(file);
+          sopClass = h.mediaStorageSopClassUid || sopClass;
+          sopInstance = String(h.dataset.SOPInstanceUID ?? sopInstance);
+          ts = h.transferSyntaxUid || ts;
+        } catch {
+          // unreadable here too: an invented identity
+        }
+        const payload = payloadOf(file);
+        const fragments: Buffer[] = [];
+        for (let i = 0; i < payload.length; i += 16000)
+          fragments.push(pDataTf(payload.subarray(i, i + 16000), false, i + 16000 >= payload.length));
+        const out = await rawExchange(node.port, [
+          associateRq({ calling: 'RAWSCU', called: 'PACSAI', abstractSyntax: sopClass, transferSyntax: ts }),
+          Buffer.concat([pDataTf(cStoreCommand(sopClass, sopInstance), true, true), ...fragments]),
+        ]);
+        expect(out.pdus[0]).toBe(0x02); // associated
+        const failed = out.status !== null ? out.status !== 0 : out.pdus.includes(0x07) || out.closed;
+        expect({ rel, status: out.status, failed }).toEqual({ rel, status: out.status, failed: true });
+        expect(count()).toBe(before);
+        expect(fs.readdirSync(path.join(node.dataDir, 'tmp'))).toEqual([]);
+        await assertStillStoring();
+      },
+      60_000,
+    );
+
+    test('random bytes on the port: the connection is dropped, the node keeps serving', async () => {
+      const out = await rawExchange(node.port, [crypto.randomBytes(4096)]);
+      expect(out.closed).toBe(true);
+      expect(out.pdus).not.toContain(0x02);
+      await assertStillStoring();
+    }, 30_000);
+
+    test('a PDU header claiming 2 GB is refused before and after association', async () => {
+      const huge = Buffer.from([0x04, 0x00, 0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+      const before = await rawExchange(node.port, [huge]);
+      expect(before.closed).toBe(true);
+      const after = await rawExchange(node.port, [
+        associateRq({ calling: 'RAWSCU', called: 'PACSAI', abstractSyntax: MR, transferSyntax: EXPLICIT_LE }),
+        huge,
+      ]);
+      expect(after.pdus).toEqual([0x02, 0x07]); // accepted, then A-ABORT (PS3.8 9.3.8)
+      expect(after.closed).toBe(true);
+      const aborted = auditEvents(node.app, 'association.aborted').filter(
+        (e) => e.detail.problem === 'pdu-too-long',
+      );
+      expect(aborted.length).toBe(2);
+      expect(node.app.db.prepare('SELECT 1').get()).toBeDefined();
+      await assertStillStoring();
+    }, 30_000);
+
+    test('a data set larger than dimse.maxMessageBytes aborts the association, nothing is kept', async () => {
+      const before = count();
+      const big = Buffer.alloc(9 * 1024 * 1024, 1);
+      const fragments: Buffer[] = [];
+      for (let i = 0; i < big.length; i += 16000)
+        fragments.push(pDataTf(big.subarray(i, i + 16000), false, i + 16000 >= big.length));
+      const out = await rawExchange(node.port, [
+        associateRq({ calling: 'RAWSCU', called: 'PACSAI', abstractSyntax: MR, transferSyntax: EXPLICIT_LE }),
+        Buffer.concat([pDataTf(cStoreCommand(MR, generateUid()), true, true), ...fragments]),
+      ]);
+      expect(out.pdus).toContain(0x07);
+      expect(out.status).toBeNull();
+      expect(count()).toBe(before);
+      expect(
+        auditEvents(node.app, 'association.aborted').some((e) => e.detail.problem === 'message-too-large'),
+      ).toBe(true);
+      expect(fs.readdirSync(path.join(node.dataDir, 'tmp'))).toEqual([]);
+      await assertStillStoring();
+    }, 30_000);
+  },
+);
