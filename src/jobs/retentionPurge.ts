@@ -46,6 +46,8 @@ export function purgeRetention(o: Omit<RetentionPurgeOptions, 'schedule'>, now: 
   const terminal = TERMINAL_STATES.map((s) => `'${s}'`).join(',');
   const hasDeliveries = tableExists(o.db, 'deliveries');
   const resolve = (p: string): string => (path.isAbsolute(p) ? p : path.join(o.dataDir, p));
+  // instances.file_path is relative to the data directory; deliveries.file_path is absolute.
+  const prefix = path.resolve(o.dataDir) + path.sep;
   const summary: RetentionSummary = { inputSeries: 0, inputInstances: 0, results: 0, bytes: 0 };
 
   const series = o.db
@@ -59,13 +61,13 @@ export function purgeRetention(o: Omit<RetentionPurgeOptions, 'schedule'>, now: 
     .all(cutoff) as Array<{ series_instance_uid: string; study_instance_uid: string }>;
   const instancesOf = o.db.prepare(
     `SELECT i.id, i.sop_instance_uid, i.file_path, i.size_bytes FROM instances i
-     WHERE i.series_instance_uid = ? AND i.received_at < ?
-     ${hasDeliveries ? `AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.file_path = i.file_path AND d.state <> 'delivered')` : ''}`,
+     WHERE i.series_instance_uid = @series AND i.received_at < @cutoff
+     ${hasDeliveries ? `AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.file_path IN (i.file_path, @prefix || i.file_path) AND d.state <> 'delivered')` : ''}`,
   );
   const deleteInstance = o.db.prepare('DELETE FROM instances WHERE id = ?');
   const deleteIndexed = o.db.prepare('DELETE FROM dicomweb_instances WHERE sop_instance_uid = ?');
   for (const s of series) {
-    const rows = instancesOf.all(s.series_instance_uid, cutoff) as Array<{
+    const rows = instancesOf.all({ series: s.series_instance_uid, cutoff, prefix }) as Array<{
       id: number;
       sop_instance_uid: string;
       file_path: string;
@@ -103,11 +105,11 @@ export function purgeRetention(o: Omit<RetentionPurgeOptions, 'schedule'>, now: 
         `SELECT file_path, MIN(sop_instance_uid) AS sop_instance_uid, MIN(series_instance_uid) AS series_instance_uid,
            GROUP_CONCAT(DISTINCT destination) AS destinations
          FROM deliveries d
-         WHERE NOT EXISTS (SELECT 1 FROM instances i WHERE i.file_path = d.file_path)
+         WHERE NOT EXISTS (SELECT 1 FROM instances i WHERE d.file_path IN (i.file_path, @prefix || i.file_path))
          GROUP BY file_path
-         HAVING SUM(state <> 'delivered') = 0 AND MAX(COALESCE(delivered_at, updated_at)) < ?`,
+         HAVING SUM(state <> 'delivered') = 0 AND MAX(COALESCE(delivered_at, updated_at)) < @cutoff`,
       )
-      .all(cutoff) as Array<{
+      .all({ cutoff, prefix }) as Array<{
       file_path: string;
       sop_instance_uid: string;
       series_instance_uid: string;
