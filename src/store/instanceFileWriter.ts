@@ -12,7 +12,7 @@ export interface InstanceFileWriterOptions {
   maxBytes: number;
   /** Runs before the file is created; a throw puts the writer in its failed state. */
   precheck?: () => Promise<void>;
-  /** Called once, synchronously, when `maxBytes` is exceeded. */
+  /** Called once when `maxBytes` is exceeded, after the temp file was removed. */
   onLimitExceeded?: (e: LimitExceededError) => void;
 }
 
@@ -77,8 +77,11 @@ export class InstanceFileWriter extends Writable {
     this.bytes += n;
     if (this.bytes > this.opts.maxBytes) {
       const e = new LimitExceededError(`the dataset exceeds the limit of ${this.opts.maxBytes} bytes`);
-      void this.fail(e).then(() => callback());
-      this.opts.onLimitExceeded?.(e);
+      // The temp file is gone before the producer hears of it (it aborts the association).
+      void this.fail(e).then(() => {
+        this.opts.onLimitExceeded?.(e);
+        callback();
+      });
       return;
     }
     this.fh.writev(chunks.map((c) => c.chunk)).then(

@@ -42,7 +42,7 @@ export interface StoreStreamOptions {
   transferSyntaxUid: string;
   peer: PeerInfo;
   source: InstanceSource;
-  /** Called synchronously when the dataset exceeds dimse.maxMessageBytes (the SCP aborts). */
+  /** Called when the dataset exceeds dimse.maxMessageBytes, once its temp file is gone (the SCP aborts). */
   onLimitExceeded?: (e: LimitExceededError) => void;
 }
 
