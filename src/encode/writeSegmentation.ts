@@ -17,6 +17,7 @@ import { encodedObject } from './encodedObject';
 import type { EncodeContext } from './encodeContext';
 import { distanceAlongNormal, frameGeometry, sameNumbers, type FrameGeometry } from './frameGeometry';
 import { packBits } from './packBits';
+import { patientOrientationOf } from './patientOrientation';
 import type { WriterInput } from './resultWriter';
 import { resultInstanceUid, resultSeriesUid, resultUid, segmentTrackingUid } from './resultUids';
 import { findSource, type SourceInstance } from './sourceInstances';
@@ -183,6 +184,8 @@ export function buildSegmentation(
     PixelData: [pixelData.buffer],
     _vrMap: { PixelData: 'OB' },
   };
+  // PS3.3 C.7.6.1 General Image: Patient Orientation 2C when frames carry no plane position/orientation
+  if (!spatial) ds.PatientOrientation = patientOrientationOf(first);
   if (spatial) {
     ds.DimensionOrganizationType = '3D';
     // PS3.3 C.7.4.1 Frame of Reference Module: the source's

@@ -88,7 +88,7 @@ describeIf({ shared: true, tools: ['dciodvfy', 'dsrdump', 'dcentvfy'] })(
     });
     afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-    it('chest CR classification: SR with findings, heat map SC, derived image as SC; all validate', async () => {
+    it('chest CR: SR with findings and an area, SEG without frame of reference, heat map and mask SCs, derived image as SC; all validate', async () => {
       const { refs, study, series } = await sourceRefs([CR_FILE]);
       const heat = new Float32Array(64 * 64);
       for (let y = 0; y < 64; y++)
@@ -136,13 +136,41 @@ describeIf({ shared: true, tools: ['dciodvfy', 'dsrdump', 'dcentvfy'] })(
             rescaleIntercept: 0,
           },
         ],
-        results: ['SR', 'SC', 'DERIVED'],
+        results: ['SR', 'SC', 'DERIVED', 'SEG'],
         durationMs: 100,
       };
+      // a mask on the projection image: a SEG without a frame of reference
+      const mask = new Uint8Array(1024 * 1024);
+      for (let y = 250; y < 750; y++) for (let x = 150; x < 450; x++) mask[y * 1024 + x] = 1;
+      result.labelVolume = {
+        rows: 1024,
+        columns: 1024,
+        frames: [{ sopInstanceUid: refs[0]!.sopInstanceUid, frameNumber: 1 }],
+        data: mask,
+        segments: [
+          {
+            segmentNumber: 1,
+            label: 'Opacity',
+            category: { value: '49755003', scheme: 'SCT', meaning: 'Morphologically Abnormal Structure' },
+            type: { value: '233604007', scheme: 'SCT', meaning: 'Pneumonia' },
+            color: [255, 128, 0],
+          },
+        ],
+      };
+      result.measurements = [
+        {
+          name: 'Opacity area',
+          code: { value: '42798000', scheme: 'SCT', meaning: 'Area' },
+          value: 300 * 500 * 0.168 * 0.168,
+          unit: { code: 'mm2', meaning: 'square millimeter' },
+        },
+      ];
       const out = path.join(dir, 'cr');
       const objects = await encodeResults(result, context(out));
       expect(objects.map((o) => [o.kind, o.sopClassUid])).toEqual([
+        ['SEG', '1.2.840.10008.5.1.4.1.1.66.4'],
         ['SR', '1.2.840.10008.5.1.4.1.1.88.33'],
+        ['SC', '1.2.840.10008.5.1.4.1.1.7'],
         ['SC', '1.2.840.10008.5.1.4.1.1.7'],
         ['DERIVED', '1.2.840.10008.5.1.4.1.1.7'],
       ]);
@@ -150,7 +178,7 @@ describeIf({ shared: true, tools: ['dciodvfy', 'dsrdump', 'dcentvfy'] })(
       expect(dcentvfyErrors([CR_FILE, ...objects.map((o) => o.filePath)])).toEqual([]);
 
       // the shared validator script over the SR (exit status gates on dciodvfy Error lines)
-      const sr = objects[0]!.filePath;
+      const sr = objects[1]!.filePath;
       expect(spawnSync(VALIDATE_DICOM, [sr], { encoding: 'utf8' }).status).toBe(0);
       // PixelMed TID 1500 template check of the classification SR: no Error lines
       const pm = execFileSync('java', [...PIXELMED, 'com.pixelmed.validate.DicomSRValidator', sr], {
