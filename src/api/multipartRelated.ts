@@ -66,8 +66,9 @@ export async function parseMultipartRelated(
   opts: MultipartOptions,
   onPart: (part: MultipartPart) => Promise<void>,
 ): Promise<number> {
-  if (!boundary || boundary.length > 70)
-    throw new NodeError('BAD_REQUEST', 'multipart boundary missing or longer than 70 characters (RFC 2046)');
+  // RFC 2046 allows 70 characters; tolerant when reading (Orthanc sends 73), bounded all the same.
+  if (!boundary || boundary.length > 256)
+    throw new NodeError('BAD_REQUEST', 'multipart boundary missing or longer than 256 characters');
   const delimiter = Buffer.from(`\r\n--${boundary}`);
   const maxHeader = opts.maxHeaderBytes ?? 16 * 1024;
   // A leading CRLF lets the first delimiter, which may start the message, match like the others.
