@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { NodeError } from '../pipeline/errors';
 import { registerSendCommand } from './sendCommand';
+import { registerDeliveriesCommand } from './deliveriesCommand';
 import { registerRulesCommand } from './rulesCommand';
 import { registerInferCommand } from './inferCommand';
 import { registerModelsCommand } from './modelsCommand';
@@ -17,6 +18,7 @@ type Register = (program: Command) => void;
 const registrations: Register[] = [
   // Each sub-command file adds one line here.
   registerSendCommand,
+  registerDeliveriesCommand,
   registerRulesCommand,
   registerInferCommand,
   registerModelsCommand,
