@@ -40,14 +40,22 @@ export function patientStudyAttributes(source: SourceInstance): NaturalDataset {
   return out;
 }
 
-/** Series attributes describing the source anatomy, copied when present (General Series, PS3.3 C.7.3.1). */
-export function anatomyAttributes(source: SourceInstance): NaturalDataset {
+/**
+ * Series attributes describing the source anatomy, copied when present (General Series, PS3.3
+ * C.7.3.1). `emptyLateralityWhenUnknown`: write an empty Laterality when the source has neither
+ * Laterality nor BodyPartExamined (dciodvfy then wants it for SC; for SEG it must stay absent).
+ */
+export function anatomyAttributes(
+  source: SourceInstance,
+  emptyLateralityWhenUnknown = false,
+): NaturalDataset {
   const out: NaturalDataset = {};
   // Laterality 2C: copy when present, else absent (RESULTS.md 3.0 — dciodvfy rules).
   const laterality = str(source.dataset, 'Laterality');
   if (laterality) out.Laterality = laterality;
   const bodyPart = str(source.dataset, 'BodyPartExamined');
   if (bodyPart) out.BodyPartExamined = bodyPart;
+  if (emptyLateralityWhenUnknown && !laterality && !bodyPart) out.Laterality = '';
   return out;
 }
 

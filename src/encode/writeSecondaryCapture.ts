@@ -165,7 +165,7 @@ export function buildSecondaryCapture(
       result,
       `${type === 'SC' ? 'SC' : 'IMAGES'} - NOT FOR PRIMARY DIAGNOSIS`,
     ),
-    ...anatomyAttributes(first.source),
+    ...anatomyAttributes(first.source, true),
     ...equipmentAttributes(result, ctx),
     // PS3.3 C.8.6.1 SC Equipment
     ConversionType: 'WSD',

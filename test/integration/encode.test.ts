@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { encodeResults, type EncodeContext } from '../../src/encode';
-import { deriveUid, readDicomHeader, str } from '../../src/dicom';
+import { deriveUid, items, readDicomHeader, str } from '../../src/dicom';
 import type { EncodedObject, InferenceResult, SeriesInstanceRef } from '../../src/pipeline/types';
 import { BRAIN_SERIES_DIR, describeIf, DICOM_DIR, tempDir, VALIDATE_DICOM } from '../helpers/env';
 
@@ -12,6 +12,14 @@ const CR_FILE = path.join(
   DICOM_DIR,
   'torchxrayvision',
   '1.2.276.0.7230010.3.1.4.8323329.6904.1517875201.850819.dcm',
+);
+const ENHANCED_CT = path.join(
+  DICOM_DIR,
+  'dicomParser',
+  'testImages',
+  'encapsulated',
+  'multi-frame',
+  'CT0012.explicit_little_endian.dcm',
 );
 const BRAIN_SLICES = ['IM0080.dcm', 'IM0081.dcm', 'IM0082.dcm', 'IM0083.dcm'].map((f) =>
   path.join(BRAIN_SERIES_DIR, f),
@@ -282,6 +290,69 @@ describeIf({ shared: true, tools: ['dciodvfy', 'dsrdump', 'dcentvfy'] })(
       expect(tree).toContain('TID 1411');
       expect(tree).toContain('Referenced Segment")=(SG image,,1)');
       expect(tree.match(/IMAGE:=\(MR image,\)/g)).toHaveLength(4);
+    }, 120_000);
+
+    it('enhanced multi-frame CT: SEG with frame references from the functional groups, SR, SC; all validate', async () => {
+      const { refs, study, series } = await sourceRefs([ENHANCED_CT]);
+      const data = new Uint8Array(2 * 512 * 512);
+      for (let f = 0; f < 2; f++) {
+        for (let y = 200; y < 260; y++) for (let x = 220; x < 300; x++) data[f * 512 * 512 + y * 512 + x] = 1;
+      }
+      const result: InferenceResult = {
+        modelId: 'ct-organ',
+        modelVersion: '2.0.0',
+        modelName: 'OrganSeg',
+        task: 'segmentation',
+        algorithmParameters: {},
+        studyInstanceUid: study,
+        seriesInstanceUid: series,
+        sourceInstances: refs,
+        outOfScope: false,
+        reason: null,
+        findings: [],
+        measurements: [
+          {
+            name: 'Organ volume',
+            code: { value: '118565006', scheme: 'SCT', meaning: 'Volume' },
+            value: 42.5,
+            unit: { code: 'ml', meaning: 'milliliter' },
+            segmentNumber: 1,
+          },
+        ],
+        labelVolume: {
+          rows: 512,
+          columns: 512,
+          frames: [
+            { sopInstanceUid: refs[0]!.sopInstanceUid, frameNumber: 1 },
+            { sopInstanceUid: refs[0]!.sopInstanceUid, frameNumber: 2 },
+          ],
+          data,
+          segments: [
+            {
+              segmentNumber: 1,
+              label: 'Organ',
+              category: { value: '91723000', scheme: 'SCT', meaning: 'Anatomical Structure' },
+              type: { value: '10200004', scheme: 'SCT', meaning: 'Liver' },
+              color: [200, 120, 40],
+            },
+          ],
+        },
+        results: ['SEG', 'SR', 'SC'],
+        durationMs: 100,
+      };
+      const objects = await encodeResults(result, context(path.join(dir, 'ct')));
+      expect(objects.map((o) => o.kind)).toEqual(['SEG', 'SR', 'SC']);
+      expectValidObjects(objects);
+      expect(dcentvfyErrors([ENHANCED_CT, ...objects.map((o) => o.filePath)])).toEqual([]);
+      const seg = (await readDicomHeader(objects[0]!.filePath)).dataset;
+      const frames = items(seg, 'PerFrameFunctionalGroupsSequence');
+      const sourceOf = (f: (typeof frames)[0]): unknown =>
+        items(items(f, 'DerivationImageSequence')[0]!, 'SourceImageSequence')[0]!.ReferencedFrameNumber;
+      expect(frames.map(sourceOf)).toEqual([1, 2]);
+      expect(frames.map((f) => items(f, 'PlanePositionSequence')[0]!.ImagePositionPatient)).toEqual([
+        [99.5, -301.5, -159],
+        [99.5, -301.5, -149],
+      ]);
     }, 120_000);
   },
 );
