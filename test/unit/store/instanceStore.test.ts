@@ -1,0 +1,231 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { AuditLog } from '../../../src/audit';
+import { openDatabase, type Db } from '../../../src/db/openDatabase';
+import { SeriesRepository } from '../../../src/db/seriesRepository';
+import { silentLogger } from '../../../src/logging/logger';
+import { FakeClock } from '../../../src/pipeline/clock';
+import { DatasetInvalidError, LimitExceededError, OutOfResourcesError } from '../../../src/pipeline/errors';
+import type { PeerInfo } from '../../../src/pipeline/types';
+import { InstanceStore, type InstanceStoreOptions } from '../../../src/store';
+import { tempDir } from '../../helpers/env';
+import {
+  CT_IMAGE_STORAGE,
+  EXPLICIT_VR_LE,
+  datasetOf,
+  syntheticPart10,
+  type SyntheticOptions,
+} from './syntheticInstance';
+
+const peer: PeerInfo = {
+  callingAeTitle: 'MODALITY',
+  calledAeTitle: 'PACSAI',
+  peerAddress: '127.0.0.1',
+  associationId: 'assoc-1',
+};
+
+describe('InstanceStore', () => {
+  let dataDir: string;
+  let db: Db;
+  let clock: FakeClock;
+  let store: InstanceStore;
+
+  function makeStore(o: Partial<InstanceStoreOptions> = {}): InstanceStore {
+    return new InstanceStore({
+      dataDir,
+      db,
+      audit: new AuditLog(db, clock),
+      clock,
+      logger: silentLogger,
+      minFreeMb: 0,
+      maxMessageBytes: 64 * 1024 * 1024,
+      ...o,
+    });
+  }
+
+  /** Sends one synthetic instance down the DIMSE path, in small chunks like PDVs. */
+  async function sendDimse(s: InstanceStore, o: SyntheticOptions = {}, tamper?: (ds: Buffer) => Buffer) {
+    const { bytes, dataset } = syntheticPart10(o);
+    let ds = datasetOf(bytes);
+    if (tamper) ds = tamper(ds);
+    const w = s.storeStream({
+      sopClassUid: CT_IMAGE_STORAGE,
+      sopInstanceUid: String(dataset.SOPInstanceUID),
+      transferSyntaxUid: EXPLICIT_VR_LE,
+      peer,
+      source: 'dimse',
+    });
+    for (let i = 0; i < ds.length; i += 1000) w.stream.write(ds.subarray(i, i + 1000));
+    w.stream.end();
+    return { result: await w.result, dataset, sent: ds };
+  }
+
+  const tmpFiles = () => fs.readdirSync(path.join(dataDir, 'tmp'));
+  const auditOf = (event: string) =>
+    db.prepare('SELECT * FROM audit_events WHERE event = ?').all(event) as Array<{
+      subject: string;
+      detail: string;
+      correlation_id: string;
+    }>;
+
+  beforeEach(() => {
+    dataDir = tempDir('pacs-ai-node-store-');
+    db = openDatabase(path.join(dataDir, 'db.sqlite'));
+    clock = new FakeClock();
+    store = makeStore();
+  });
+  afterEach(() => db.close());
+
+  test('a C-STORE data set becomes a Part 10 file under a node-made name, indexed and audited', async () => {
+    const { result, dataset, sent } = await sendDimse(store, { imagesInAcquisition: 3, instanceNumber: 7 });
+    expect(result).toMatchObject({
+      sopInstanceUid: dataset.SOPInstanceUID,
+      seriesInstanceUid: dataset.SeriesInstanceUID,
+      studyInstanceUid: dataset.StudyInstanceUID,
+      sopClassUid: CT_IMAGE_STORAGE,
+      transferSyntaxUid: EXPLICIT_VR_LE,
+      modality: 'CT',
+      instanceNumber: 7,
+      expectedCount: 3,
+      numberOfFrames: 1,
+      source: 'dimse',
+      duplicate: false,
+      lateArrival: false,
+      receivedAt: clock.now(),
+    });
+    expect(path.relative(dataDir, result.filePath)).toMatch(/^instances\/[0-9a-f]{2}\/[0-9a-f-]{36}\.dcm$/);
+    const file = fs.readFileSync(result.filePath);
+    expect(file.length).toBe(result.sizeBytes);
+    expect(datasetOf(file).equals(sent)).toBe(true);
+    expect(tmpFiles()).toEqual([]);
+    const series = new SeriesRepository(db).get(String(dataset.SeriesInstanceUID))!;
+    expect(series).toMatchObject({
+      state: 'receiving',
+      instance_count: 1,
+      expected_count: 3,
+      modality: 'CT',
+      calling_ae_title: 'MODALITY',
+    });
+    const audit = auditOf('instance.stored');
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({ subject: dataset.SOPInstanceUID, correlation_id: 'assoc-1' });
+    expect(audit[0]!.detail).not.toContain('Synthetic'); // no patient name in the audit trail
+  });
+
+  test('a re-sent instance keeps the first copy and is a success', async () => {
+    const first = await sendDimse(store, {});
+    const again = await sendDimse(store, {
+      sopInstanceUid: String(first.dataset.SOPInstanceUID),
+      seriesInstanceUid: String(first.dataset.SeriesInstanceUID),
+      studyInstanceUid: String(first.dataset.StudyInstanceUID),
+    });
+    expect(again.result.duplicate).toBe(true);
+    expect(again.result.filePath).toBe(first.result.filePath);
+    expect(new SeriesRepository(db).counts().instances).toBe(1);
+    expect(auditOf('instance.duplicate')).toHaveLength(1);
+    expect(tmpFiles()).toEqual([]);
+    expect(fs.readdirSync(path.dirname(first.result.filePath))).toHaveLength(1);
+  });
+
+  test('an instance for a completed series is a late arrival', async () => {
+    const first = await sendDimse(store, {});
+    const seriesUid = String(first.dataset.SeriesInstanceUID);
+    new SeriesRepository(db).markComplete(seriesUid, 'quiet-period', new Date(clock.now()).toISOString());
+    const late = await sendDimse(store, {
+      seriesInstanceUid: seriesUid,
+      studyInstanceUid: String(first.dataset.StudyInstanceUID),
+    });
+    expect(late.result.lateArrival).toBe(true);
+    expect(new SeriesRepository(db).get(seriesUid)).toMatchObject({
+      state: 'complete',
+      late_arrivals: 1,
+      instance_count: 2,
+    });
+    expect(new SeriesRepository(db).instance(late.result.sopInstanceUid)?.late_arrival).toBe(1);
+  });
+
+  test('a data set whose SOP Instance UID differs from the command is refused, nothing kept', async () => {
+    const { bytes } = syntheticPart10();
+    const w = store.storeStream({
+      sopClassUid: CT_IMAGE_STORAGE,
+      sopInstanceUid: '1.2.3.4.5',
+      transferSyntaxUid: EXPLICIT_VR_LE,
+      peer,
+      source: 'dimse',
+    });
+    w.stream.end(datasetOf(bytes));
+    await expect(w.result).rejects.toBeInstanceOf(DatasetInvalidError);
+    expect(tmpFiles()).toEqual([]);
+    expect(new SeriesRepository(db).counts().instances).toBe(0);
+  });
+
+  test('a truncated data set is refused (structure check)', async () => {
+    await expect(sendDimse(store, {}, (ds) => ds.subarray(0, ds.length - 100))).rejects.toBeInstanceOf(
+      DatasetInvalidError,
+    );
+    expect(tmpFiles()).toEqual([]);
+  });
+
+  test('free disk below storage.minFreeMb is OutOfResourcesError; the stream still drains', async () => {
+    const full = makeStore({ minFreeMb: Number.MAX_SAFE_INTEGER });
+    await expect(sendDimse(full, {})).rejects.toBeInstanceOf(OutOfResourcesError);
+    expect(tmpFiles()).toEqual([]);
+  });
+
+  test('more than maxMessageBytes: LimitExceededError, callback told, temp removed', async () => {
+    const small = makeStore({ maxMessageBytes: 500 });
+    const { bytes, dataset } = syntheticPart10();
+    const told: Error[] = [];
+    const w = small.storeStream({
+      sopClassUid: CT_IMAGE_STORAGE,
+      sopInstanceUid: String(dataset.SOPInstanceUID),
+      transferSyntaxUid: EXPLICIT_VR_LE,
+      peer,
+      source: 'dimse',
+      onLimitExceeded: (e) => told.push(e),
+    });
+    w.stream.end(datasetOf(bytes));
+    await expect(w.result).rejects.toBeInstanceOf(LimitExceededError);
+    expect(told).toHaveLength(1);
+    expect(tmpFiles()).toEqual([]);
+  });
+
+  test('cancel (association aborted) removes the temp file', async () => {
+    const { bytes, dataset } = syntheticPart10();
+    const w = store.storeStream({
+      sopClassUid: CT_IMAGE_STORAGE,
+      sopInstanceUid: String(dataset.SOPInstanceUID),
+      transferSyntaxUid: EXPLICIT_VR_LE,
+      peer,
+      source: 'dimse',
+    });
+    await new Promise<void>((resolve) => w.stream.write(datasetOf(bytes).subarray(0, 100), () => resolve()));
+    expect(tmpFiles()).toHaveLength(1);
+    w.cancel();
+    await expect(w.result).rejects.toBeInstanceOf(OutOfResourcesError);
+    expect(tmpFiles()).toEqual([]);
+  });
+
+  test('leftover temp files are removed at start and audited', async () => {
+    fs.writeFileSync(path.join(dataDir, 'tmp', 'left.part'), 'x');
+    expect(await store.removeLeftoverTempFiles()).toBe(1);
+    expect(tmpFiles()).toEqual([]);
+    expect(auditOf('store.temp_removed')).toHaveLength(1);
+  });
+
+  test('STOW-RS path: a complete Part 10 stream is stored as it came', async () => {
+    const { bytes, dataset } = syntheticPart10({});
+    const r = await store.storePart10Stream(
+      Readable.from([bytes.subarray(0, 300), bytes.subarray(300)]),
+      { ...peer, callingAeTitle: 'STOW-RS' },
+      'stow',
+    );
+    expect(r).toMatchObject({ sopInstanceUid: dataset.SOPInstanceUID, source: 'stow', duplicate: false });
+    expect(fs.readFileSync(r.filePath).equals(bytes)).toBe(true);
+    await expect(
+      store.storePart10Stream(Readable.from([bytes.subarray(0, 200)]), peer, 'stow'),
+    ).rejects.toBeInstanceOf(DatasetInvalidError);
+    expect(tmpFiles()).toEqual([]);
+  });
+});
