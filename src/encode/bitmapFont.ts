@@ -60,10 +60,13 @@ const GLYPHS: Readonly<Record<string, readonly number[]>> = Object.freeze({
   '#': [0x0a, 0x0a, 0x1f, 0x0a, 0x1f, 0x0a, 0x0a],
 });
 
-/** Glyph width and height in font pixels; a character cell adds one pixel of spacing each way. */
+/** Glyph width in font pixels. */
 export const GLYPH_WIDTH = 5;
+/** Glyph height in font pixels. */
 export const GLYPH_HEIGHT = 7;
+/** Character cell width: the glyph and one pixel of spacing. */
 export const CELL_WIDTH = GLYPH_WIDTH + 1;
+/** Line height: the glyph and two pixels of spacing. */
 export const CELL_HEIGHT = GLYPH_HEIGHT + 2;
 
 /** The seven row bitmaps of a character. */

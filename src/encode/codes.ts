@@ -8,6 +8,7 @@ function code(value: string, scheme: string, meaning: string): Code {
   return Object.freeze({ value, scheme, meaning });
 }
 
+/** The fixed concepts of TID 1500 and its sub-templates, SEG and SC references, by role. */
 export const Codes = Object.freeze({
   // PS3.16 TID 1500 root, TID 1600 Image Library, TID 1501/1411 groups
   imagingMeasurementReport: code('126000', 'DCM', 'Imaging Measurement Report'),

@@ -7,6 +7,7 @@ export interface RgbImage {
   data: Uint8Array;
 }
 
+/** An RGB colour, 0..255 per channel. */
 export type Rgb = readonly [number, number, number];
 
 /** Blends a colour into one pixel with opacity `alpha` (0..1); outside pixels are ignored. */
