@@ -2,7 +2,7 @@ import type { EncodedObject, InferenceResult } from '../pipeline/types';
 import { validateEncodeContext, type EncodeContext } from './encodeContext';
 import type { ResultWriter, UnderlayReader } from './resultWriter';
 import { loadSourceInstances } from './sourceInstances';
-import { readDisplayFrame } from './readDisplayFrame';
+import { createDisplayFrameReader } from './readDisplayFrame';
 import { checkWriters, DEFAULT_WRITERS } from './writerRegistry';
 
 /** Optional collaborators of encodeResults (tests and the composition root inject them). */
@@ -30,13 +30,14 @@ export async function encodeResults(
   if (applicable.length === 0) return [];
   const sources = await loadSourceInstances(result);
   const written: EncodedObject[] = [];
+  const readUnderlay = deps.readUnderlay ?? createDisplayFrameReader();
   for (const writer of applicable) {
     const objects = await writer.write({
       result,
       ctx,
       sources,
       written,
-      readUnderlay: deps.readUnderlay ?? readDisplayFrame,
+      readUnderlay,
     });
     written.push(...objects);
   }
