@@ -30,6 +30,7 @@ const CONNECTION_HEADROOM = 8;
 export class DimseServer {
   private server: net.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
+  private readonly scps = new Set<NodeScp>();
   private readonly registry: AssociationRegistry = { open: new Set() };
 
   constructor(private readonly opts: DimseServerOptions) {
@@ -94,6 +95,8 @@ export class DimseServer {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const s of this.sockets) s.destroy();
     await closed;
+    // Each SCP records its end (audit, assembler) before the caller closes the database.
+    await Promise.all([...this.scps].map((scp) => scp.closed));
   }
 
   private accept(socket: net.Socket, useTls: boolean): void {
@@ -104,7 +107,7 @@ export class DimseServer {
     socket.on('error', () => undefined); // reported by the SCP as a network error
     const associationId = crypto.randomUUID();
     logger.debug('receive.connection', { associationId, peerAddress: socket.remoteAddress });
-    new NodeScp(
+    const scp = new NodeScp(
       socket,
       {
         connectTimeout: d.idleTimeoutSeconds * 1000,
@@ -132,5 +135,7 @@ export class DimseServer {
         tls: useTls,
       },
     );
+    this.scps.add(scp);
+    void scp.closed.then(() => this.scps.delete(scp));
   }
 }

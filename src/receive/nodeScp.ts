@@ -56,6 +56,9 @@ export class NodeScp extends Scp {
   private closing = false;
   private stored = 0;
   private peer: PeerInfo;
+  private markClosed: () => void = () => undefined;
+  /** Resolves once the connection closed and its end was recorded (audit, assembler). */
+  readonly closed: Promise<void> = new Promise((resolve) => (this.markClosed = resolve));
 
   constructor(
     private readonly sock: Socket,
@@ -376,6 +379,7 @@ export class NodeScp extends Scp {
     }
     for (const w of this.writes.values()) w.cancel();
     this.writes.clear();
+    this.markClosed();
   }
 
   /** Records the end of an association once, and tells the assembler. */

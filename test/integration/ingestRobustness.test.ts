@@ -1,9 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
+import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readDicomHeader } from '../../src/dicom/readDicomHeader';
 import { generateUid } from '../../src/dicom/uid';
-import { BRAIN_SERIES_DIR, DICOM_DIR, describeIf } from '../helpers/env';
+import { BRAIN_SERIES_DIR, DICOM_DIR, describeIf, tempDir } from '../helpers/env';
 import {
   associateRq,
   auditEvents,
@@ -161,3 +163,87 @@ describeIf({ shared: true, tools: ['storescu', 'echoscu'] })(
     }, 30_000);
   },
 );
+
+describeIf({ tools: ['echoscu'] })('association limit', () => {
+  let node: TestNode;
+  beforeAll(async () => {
+    node = await startTestNode({ dimse: { maxAssociations: 1 } });
+  }, 30_000);
+  afterAll(async () => {
+    await node?.stop();
+  }, 30_000);
+
+  test('with dimse.maxAssociations open, the next one is rejected transient / local-limit-exceeded', async () => {
+    const held = net.connect(node.port, '127.0.0.1');
+    const accepted = new Promise<number>((resolve) => held.once('data', (d: Buffer) => resolve(d[0]!)));
+    held.write(
+      associateRq({ calling: 'HOLDER', called: 'PACSAI', abstractSyntax: MR, transferSyntax: EXPLICIT_LE }),
+    );
+    expect(await accepted).toBe(0x02);
+    try {
+      const r = await runTool(
+        'echoscu',
+        ['-aet', 'SECOND', '-aec', 'PACSAI', '127.0.0.1', String(node.port)],
+        30_000,
+      );
+      expect(r.code).not.toBe(0);
+      const rejected = auditEvents(node.app, 'association.rejected');
+      expect(rejected.map((e) => e.detail)).toEqual([
+        expect.objectContaining({ reason: 'local-limit-exceeded', result: 2, source: 3, reasonCode: 2 }),
+      ]);
+    } finally {
+      held.destroy();
+    }
+  }, 30_000);
+});
+
+describeIf({ tools: ['echoscu', 'openssl'] })('DICOM over TLS (dimse.tls)', () => {
+  let node: TestNode;
+  beforeAll(async () => {
+    const dir = tempDir('pacs-ai-node-tls-');
+    const key = path.join(dir, 'node.key');
+    const cert = path.join(dir, 'node.crt');
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=pacs-ai-node-test',
+      ],
+      {
+        stdio: 'ignore',
+        timeout: 30_000,
+      },
+    );
+    node = await startTestNode({ dimse: { tls: { enabled: true, key, cert } } });
+  }, 60_000);
+  afterAll(async () => {
+    await node?.stop();
+  }, 30_000);
+
+  test('echoscu over anonymous TLS succeeds; plain TCP does not', async () => {
+    const tls = await runTool(
+      'echoscu',
+      ['+tla', '-ic', '-aet', 'MODALITY', '-aec', 'PACSAI', '127.0.0.1', String(node.port)],
+      30_000,
+    );
+    expect(tls.code).toBe(0);
+    const plain = await runTool(
+      'echoscu',
+      ['-to', '5', '-ta', '5', '-aet', 'MODALITY', '-aec', 'PACSAI', '127.0.0.1', String(node.port)],
+      30_000,
+    );
+    expect(plain.code).not.toBe(0);
+    expect(auditEvents(node.app, 'association.accepted').map((e) => e.detail.tls)).toEqual([true]);
+  }, 60_000);
+});
