@@ -36,6 +36,19 @@ export interface DeliveryServiceOptions {
    * the CLI) when nothing is due sooner; default 5000 ms.
    */
   pollMs?: number;
+  /**
+   * Called after a row changed outside a send round's bookkeeping: delivered, retry scheduled,
+   * dead, or replayed (for the orchestrator's job re-check and for metrics). Errors are logged.
+   */
+  onChange?: (change: DeliveryChange) => void;
+}
+
+/** What onChange reports. */
+export interface DeliveryChange {
+  id: number;
+  jobId: string | null;
+  destination: string;
+  outcome: 'delivered' | 'retry' | 'dead' | 'replayed';
 }
 
 /** Whole-job view of its deliveries. */
@@ -289,6 +302,7 @@ export class DeliveryService {
     if (outcome! === 'delivered') logger.info('deliver.delivered', fields);
     else if (outcome! === 'retry') logger.warn('deliver.retry', { ...fields, message: res.message });
     else logger.error('deliver.dead', { ...fields, message: res.message });
+    this.changed({ id: row.id, jobId: row.job_id, destination: row.destination, outcome: outcome! });
     return {
       ...base,
       status: res.statusClass,
@@ -296,6 +310,14 @@ export class DeliveryService {
       message: res.message,
       retryable: res.retryable,
     };
+  }
+
+  private changed(c: DeliveryChange): void {
+    try {
+      this.opts.onChange?.(c);
+    } catch (e) {
+      this.opts.logger.error('deliver.on_change_failed', { deliveryId: c.id, error: (e as Error).message });
+    }
   }
 
   /**
@@ -336,13 +358,17 @@ export class DeliveryService {
 
   /** Marks one row pending again with attempts reset (audited `delivery.replayed`). */
   replay(id: number, actor = 'node'): void {
-    replayDelivery(this.opts.db, this.opts.audit, this.opts.clock, id, actor);
+    const row = replayDelivery(this.opts.db, this.opts.audit, this.opts.clock, id, actor);
+    this.changed({ id, jobId: row.job_id, destination: row.destination, outcome: 'replayed' });
     this.schedule();
   }
 
   /** Replays every dead row; returns how many. */
   replayAllDead(actor = 'node'): number {
+    const dead = this.repo.list({ state: 'dead' });
     const n = replayAllDeadDeliveries(this.opts.db, this.opts.audit, this.opts.clock, actor);
+    for (const r of dead)
+      this.changed({ id: r.id, jobId: r.job_id, destination: r.destination, outcome: 'replayed' });
     this.schedule();
     return n;
   }

@@ -1,5 +1,10 @@
 /** The deliver stage (ARCHITECTURE.md): encoded objects → destinations, through a persistent outbox. */
-export { DeliveryService, type DeliveryServiceOptions, type JobDeliveryState } from './deliveryService';
+export {
+  DeliveryService,
+  type DeliveryServiceOptions,
+  type DeliveryChange,
+  type JobDeliveryState,
+} from './deliveryService';
 export { validateDestinations, unknownDestinationProblems } from './validateDestinations';
 export { DestinationRegistry } from './destinationRegistry';
 export { defaultDestinationRegistry } from './defaultDestinationRegistry';

@@ -74,7 +74,9 @@ function setup(maxAttempts = 3) {
   const clock = new FakeClock();
   const audit = new AuditLog(db, clock);
   const s = scripted();
+  const changes: string[] = [];
   const service = new DeliveryService({
+    onChange: (c) => changes.push(`${c.id}:${c.outcome}`),
     db,
     audit,
     clock,
@@ -91,7 +93,7 @@ function setup(maxAttempts = 3) {
     registry: s.registry,
     random: () => 0,
   });
-  return { db, clock, audit, service, ...s };
+  return { db, clock, audit, service, changes, ...s };
 }
 
 describe('DeliveryService outbox', () => {
@@ -162,7 +164,7 @@ describe('DeliveryService outbox', () => {
   });
 
   test('a non-retryable failure is dead at once; replay makes it pending with attempts reset', async () => {
-    const { db, service, answers } = setup(5);
+    const { db, service, answers, changes } = setup(5);
     answers.push(refused);
     const [id] = service.enqueue([object(1)], ['pacs']);
     await service.processDue();
@@ -175,6 +177,7 @@ describe('DeliveryService outbox', () => {
     expect(replayed.actor).toBe('cli');
     await service.processDue();
     expect(service.list({})[0]).toMatchObject({ state: 'delivered', attempts: 1 });
+    expect(changes).toEqual([`${id}:dead`, `${id}:replayed`, `${id}:delivered`]);
   });
 
   test('replayAllDead counts the rows it replayed', async () => {
