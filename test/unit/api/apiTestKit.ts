@@ -54,8 +54,8 @@ export function makeKit(
     audit,
     clock,
     logger: silentLogger,
-    minFreeMb: 0,
-    maxMessageBytes: 10 * 1024 * 1024,
+    minFreeMb: opts.storeMinFreeMb ?? 0,
+    maxMessageBytes: opts.storeMaxBytes ?? 10 * 1024 * 1024,
   });
   const kit: Kit = {
     db,
