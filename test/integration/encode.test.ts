@@ -87,7 +87,7 @@ function dcentvfyErrors(files: string[]): string[] {
   return `${r.stdout}${r.stderr}`.split('\n').filter((l) => l.startsWith('Error'));
 }
 
-describeIf({ shared: true, tools: ['dciodvfy', 'dsrdump', 'dcentvfy'] })(
+describeIf({ shared: true, tools: ['dciodvfy', 'dsrdump', 'dcentvfy', 'java'] })(
   'encode results of real source data',
   () => {
     let dir: string;
@@ -290,6 +290,16 @@ describeIf({ shared: true, tools: ['dciodvfy', 'dsrdump', 'dcentvfy'] })(
       expect(tree).toContain('TID 1411');
       expect(tree).toContain('Referenced Segment")=(SG image,,1)');
       expect(tree.match(/IMAGE:=\(MR image,\)/g)).toHaveLength(4);
+      // PixelMed TID 1500 check of the volumetric (TID 1411) report: no Error lines
+      const pm = execFileSync(
+        'java',
+        [...PIXELMED, 'com.pixelmed.validate.DicomSRValidator', objects[1]!.filePath],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(pm).toContain('Found Root Template TID_1500');
+      expect(pm.split('\n').filter((l) => l.startsWith('Error'))).toEqual([]);
     }, 120_000);
 
     it('enhanced multi-frame CT: SEG with frame references from the functional groups, SR, SC; all validate', async () => {
