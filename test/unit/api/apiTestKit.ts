@@ -35,7 +35,15 @@ export interface Kit {
 
 /** A full HttpDeps over a real SQLite database and the real store in a temp folder; fake ports. */
 export function makeKit(
-  opts: { tokens?: boolean; config?: NodeConfigInput; freeBytes?: number | null } = {},
+  opts: {
+    tokens?: boolean;
+    config?: NodeConfigInput;
+    freeBytes?: number | null;
+    /** storage.minFreeMb of the real store (default 0). */
+    storeMinFreeMb?: number;
+    /** maxMessageBytes of the real store (default 10 MiB). */
+    storeMaxBytes?: number;
+  } = {},
 ): Kit {
   const dataDir = tempDir('api-test-');
   const config = nodeConfigSchema.parse({
