@@ -80,8 +80,9 @@ export function buildMeasurementReport(
   }
   const images = sources.map(imageReference);
 
+  const volumeGroups = segmentGroups(result, ctx, segmentation);
   const measurementGroups: ContentItem[] = [
-    ...segmentGroups(result, ctx, segmentation),
+    ...volumeGroups,
     ...result.findings.map((f, i) => findingGroup(result, ctx, f, i, images)),
     ...result.measurements
       .map((m, i) => ({ m, i }))
@@ -110,8 +111,12 @@ export function buildMeasurementReport(
       sopClassUid: s.ref.sopClassUid,
       sopInstanceUid: s.ref.sopInstanceUid,
     }));
-  if (segmentation && segmentGroups(result, ctx, segmentation).length > 0) {
-    evidence.push({ ...segmentation });
+  if (segmentation && volumeGroups.length > 0) {
+    evidence.push({
+      seriesInstanceUid: segmentation.seriesInstanceUid,
+      sopClassUid: segmentation.sopClassUid,
+      sopInstanceUid: segmentation.sopInstanceUid,
+    });
   }
 
   const ds: NaturalDataset = {
@@ -157,9 +162,9 @@ function seriesOf(s: SourceInstance): string {
   return String(s.dataset.SeriesInstanceUID ?? '');
 }
 
+/** An IMAGE reference to a whole source instance (all its frames, PS3.3 C.18.4). */
 function imageReference(s: SourceInstance): ImageReference {
-  const ref: ImageReference = { sopClassUid: s.ref.sopClassUid, sopInstanceUid: s.ref.sopInstanceUid };
-  return ref;
+  return { sopClassUid: s.ref.sopClassUid, sopInstanceUid: s.ref.sopInstanceUid };
 }
 
 /** PS3.16 TID 1600 Image Library: one group per modality, with the Modality descriptor (TID 1602). */
