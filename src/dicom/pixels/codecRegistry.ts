@@ -71,7 +71,7 @@ function runCornerstone(
         `DECODE_FAILED: ${what} decoder produced no image (corrupt or truncated codestream)`,
       );
     }
-    const bytes = decoder.getDecodedBuffer().slice();
+    const bytes = new Uint8Array(decoder.getDecodedBuffer()); // a copy, as Uint8Array whatever the codec's view type
     return { info, bytes, decoder };
   } catch (e) {
     decoder.delete?.();

@@ -72,6 +72,28 @@ function hasPreamble(buf: Buffer): boolean {
   return buf.length >= 132 && buf.toString('latin1', 128, 132) === 'DICM';
 }
 
+type LogLevelControl = { getLevel(): number; setLevel(level: string | number): void };
+type RootLog = LogLevelControl & { getLogger?(name: string): LogLevelControl };
+
+/**
+ * Runs a synchronous dcmjs read with its loggers (root and "validation.dcmjs") silenced: tolerant
+ * reading of odd files would otherwise print one console line per odd element. The levels are
+ * restored before returning.
+ */
+function quietly<T>(read: () => T): T {
+  const root = (dcmjs as unknown as { log?: RootLog }).log;
+  const logs = root
+    ? [root, root.getLogger?.('validation.dcmjs')].filter((l): l is LogLevelControl => !!l)
+    : [];
+  const previous = logs.map((l) => l.getLevel());
+  for (const l of logs) l.setLevel('silent');
+  try {
+    return read();
+  } finally {
+    logs.forEach((l, i) => l.setLevel(previous[i]!));
+  }
+}
+
 /** Parses a whole Part 10 file (or a bare dataset) with dcmjs, keeping Pixel Data as raw buffers. */
 export function readPart10(input: Buffer): ParsedPart10 {
   const buf = hasPreamble(input)
@@ -82,7 +104,7 @@ export function readPart10(input: Buffer): ParsedPart10 {
   let r: DicomDict;
   try {
     const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
-    r = dcmjs.data.DicomMessage.readFile(ab, { ignoreErrors: true }) as DicomDict;
+    r = quietly(() => dcmjs.data.DicomMessage.readFile(ab, { ignoreErrors: true }) as DicomDict);
   } catch (e) {
     throw new NodeError(
       'DECODE_FAILED',
