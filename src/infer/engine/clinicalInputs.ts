@@ -5,8 +5,10 @@ import type { ClinicalInputSpec } from '../manifest/modelManifestSchema';
 /** Turns an attribute's text into the number the model takes, or null when it cannot. */
 export type ClinicalEncoder = (text: string) => number | null;
 
-/** PS3.5 6.2 Age String "nnnD|W|M|Y" → years. */
+/** PS3.5 6.2 Age String "nnnD|W|M|Y" → years; a bare number is years. */
 function ageYears(text: string): number | null {
+  // Tolerant when reading: a bare number (some modalities omit the unit) is read as years.
+  if (/^\d{1,3}$/.test(text.trim())) return Number(text.trim());
   const m = /^(\d{3})([DWMY])$/.exec(text.trim());
   if (!m) return null;
   const n = Number(m[1]);

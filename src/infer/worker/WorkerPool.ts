@@ -34,12 +34,16 @@ export interface WorkerPoolStats {
   queued: number;
   /** Workers terminated and replaced after a timeout or a crash. */
   replaced: number;
+  /** Replaced workers still finishing a native call before they are terminated. */
+  retiring: number;
 }
 
 /**
  * A bounded set of inference worker threads: at most `size` runs at once, the rest queue in order.
- * Each run has a timeout on the injected clock; a run that times out terminates its worker and the
- * pool starts a fresh one (a thread stuck in native code cannot be interrupted any other way).
+ * Each run has a timeout on the injected clock; a run that times out is rejected at once, its
+ * worker leaves the pool and a fresh one takes its place. The old worker is terminated as soon as
+ * onnxruntime's native call returns: terminating a thread while native inference is still running
+ * aborts the whole process (onnxruntime-node 1.30), so it is retired rather than killed mid-call.
  */
 export class WorkerPool {
   private readonly slots: Slot[] = [];
@@ -48,6 +52,8 @@ export class WorkerPool {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly spawn: () => Worker;
+  /** Workers out of the pool, terminated once their current native call returns. */
+  private readonly retiring = new Map<Worker, Promise<void>>();
   private nextId = 1;
   private replaced = 0;
   private closed = false;
@@ -76,23 +82,29 @@ export class WorkerPool {
       busy: this.slots.filter((s) => s.current).length,
       queued: this.queue.length,
       replaced: this.replaced,
+      retiring: this.retiring.size,
     };
   }
 
-  /** Rejects queued runs, terminates every worker. */
+  /**
+   * Rejects queued and running runs and terminates every worker; resolves once all have exited
+   * (a worker busy in native code is terminated when that call returns).
+   */
   async close(): Promise<void> {
     this.closed = true;
     for (const p of this.queue.splice(0))
       p.reject(new NodeError('MODEL_UNAVAILABLE', 'inference pool closed'));
     const slots = this.slots.splice(0);
     for (const s of slots) {
+      const busy = s.current !== null;
       if (s.current) {
         s.current.timer.cancel();
         s.current.reject(new NodeError('MODEL_UNAVAILABLE', 'inference pool closed'));
         s.current = null;
       }
+      this.retire(s.worker, busy);
     }
-    await Promise.all(slots.map((s) => s.worker.terminate()));
+    await Promise.all([...this.retiring.values()]);
   }
 
   private pump(): void {
@@ -150,24 +162,45 @@ export class WorkerPool {
     const cur = slot.current;
     this.logger.error('infer.worker_crashed', { modelKey: cur?.req.key ?? null, error: e.message });
     slot.current = null;
-    this.replace(slot);
+    this.replace(slot, false);
     if (cur) {
       cur.timer.cancel();
       cur.reject(new NodeError('INFERENCE_FAILED', `inference worker failed: ${e.message}`));
     }
   }
 
-  /** Terminates a slot's worker and puts a fresh one in its place. */
-  private replace(slot: Slot): void {
+  /** Takes a slot's worker out of the pool (retired) and puts a fresh one in its place. */
+  private replace(slot: Slot, busy = true): void {
     const i = this.slots.indexOf(slot);
     if (i < 0) return;
     this.slots.splice(i, 1);
     this.replaced++;
-    slot.worker.removeAllListeners('exit');
-    void slot.worker.terminate();
+    this.retire(slot.worker, busy);
     if (!this.closed) {
       this.slots.push(this.newSlot());
       this.pump();
     }
+  }
+
+  /** Terminates a worker now when idle, else as soon as it answers or exits. */
+  private retire(worker: Worker, busy: boolean): void {
+    if (this.retiring.has(worker)) return;
+    worker.removeAllListeners('message');
+    worker.removeAllListeners('exit');
+    worker.removeAllListeners('error');
+    const done = new Promise<void>((resolve) => {
+      const finish = (): void => {
+        worker.removeAllListeners();
+        void worker.terminate().finally(() => {
+          this.retiring.delete(worker);
+          resolve();
+        });
+      };
+      if (!busy) return finish();
+      worker.once('message', finish);
+      worker.once('error', finish);
+      worker.once('exit', finish);
+    });
+    this.retiring.set(worker, done);
   }
 }
