@@ -1,6 +1,5 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { pipeline } from 'node:stream/promises';
 import { Router, type Request, type Response } from 'express';
 import { decodeFile } from '../dicom/pixels';
 import { NotFoundError } from '../pipeline/errors';
@@ -15,6 +14,24 @@ type Params = { study: string; series?: string; instance?: string; frames?: stri
 
 /** Explicit VR Little Endian: the transfer syntax of decoded frames (PS3.5 A.2). */
 const EXPLICIT_VR_LE = '1.2.840.10008.1.2.1';
+
+/** Writes a chunk, waiting for 'drain' when the socket is full; rejects once the client is gone. */
+function writeWithBackpressure(res: Response, chunk: Buffer): Promise<void> {
+  if (res.destroyed) return Promise.reject(new Error('the client closed the connection'));
+  if (res.write(chunk)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const done = (err?: Error): void => {
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onDrain = (): void => done();
+    const onClose = (): void => done(new Error('the client closed the connection'));
+    res.on('drain', onDrain);
+    res.on('close', onClose);
+  });
+}
 
 function wants(req: Request, mediaType: string): boolean {
   const accept = req.get('accept');
@@ -62,7 +79,8 @@ export function wadoRoutes(index: DicomWebIndex): Router {
       const loc = `${dicomWebBase(req)}/studies/${i.studyInstanceUid}/series/${i.seriesInstanceUid}/instances/${i.sopInstanceUid}`;
       const ts = i.transferSyntaxUid ? `; transfer-syntax=${i.transferSyntaxUid}` : '';
       res.write(`--${boundary}\r\nContent-Type: application/dicom${ts}\r\nContent-Location: ${loc}\r\n\r\n`);
-      await pipeline(fs.createReadStream(i.absolutePath), res, { end: false });
+      for await (const chunk of fs.createReadStream(i.absolutePath))
+        await writeWithBackpressure(res, chunk as Buffer);
       res.write('\r\n');
     }
     res.end(`--${boundary}--\r\n`);
