@@ -118,6 +118,28 @@ export class DeliveryRepository {
       .all(now, limit) as DeliveryRow[];
   }
 
+  /** Destinations that have pending rows due at `now`. */
+  dueDestinations(now: number): string[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT DISTINCT destination FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY destination`,
+        )
+        .all(now) as Array<{
+        destination: string;
+      }>
+    ).map((r) => r.destination);
+  }
+
+  /** Pending rows of one destination due at `now`, oldest due first. */
+  dueFor(destination: string, now: number, limit: number): DeliveryRow[] {
+    return this.db
+      .prepare(
+        `SELECT * FROM deliveries WHERE state = 'pending' AND destination = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
+      )
+      .all(destination, now, limit) as DeliveryRow[];
+  }
+
   /** The earliest next_attempt_at of a pending row, or null. */
   nextDueAt(): number | null {
     const r = this.db
@@ -155,12 +177,16 @@ export class DeliveryRepository {
       .run(this.nowIso(), id);
   }
 
+  /**
+   * The outcome updates below apply only to a row still in flight: when the same object was
+   * enqueued again during the send (a re-run), the row is pending with the new file and stays so.
+   */
   markDelivered(id: number, r: AttemptRecord): void {
     const at = this.nowIso();
     this.db
       .prepare(
         `UPDATE deliveries SET state = 'delivered', last_status = ?, last_status_class = ?, last_message = ?,
-           updated_at = ?, delivered_at = ? WHERE id = ?`,
+           updated_at = ?, delivered_at = ? WHERE id = ? AND state = 'in_flight'`,
       )
       .run(r.status, r.statusClass, r.message, at, at, id);
   }
@@ -169,7 +195,7 @@ export class DeliveryRepository {
     this.db
       .prepare(
         `UPDATE deliveries SET state = 'pending', next_attempt_at = ?, last_status = ?, last_status_class = ?,
-           last_message = ?, updated_at = ? WHERE id = ?`,
+           last_message = ?, updated_at = ? WHERE id = ? AND state = 'in_flight'`,
       )
       .run(nextAttemptAt, r.status, r.statusClass, r.message, this.nowIso(), id);
   }

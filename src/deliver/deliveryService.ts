@@ -155,24 +155,25 @@ export class DeliveryService {
   }
 
   private async round(): Promise<DeliveryOutcome[]> {
-    const due = this.repo.due(this.opts.clock.now(), this.batchSize * Math.max(1, this.destinations.size));
-    const byDestination = new Map<string, DeliveryRow[]>();
-    for (const row of due) {
-      const list = byDestination.get(row.destination) ?? [];
-      if (list.length < this.batchSize) list.push(row);
-      byDestination.set(row.destination, list);
-    }
-    const outcomes = await Promise.all([...byDestination].map(([name, rows]) => this.sendBatch(name, rows)));
+    const now = this.opts.clock.now();
+    // Per destination, so a long queue for one peer never holds back the others.
+    const batches = this.repo
+      .dueDestinations(now)
+      .map((name) => [name, this.repo.dueFor(name, now, this.batchSize)] as const);
+    const outcomes = await Promise.all(batches.map(([name, rows]) => this.sendBatch(name, rows)));
     return outcomes.flat();
   }
 
   private async sendBatch(name: string, rows: DeliveryRow[]): Promise<DeliveryOutcome[]> {
     const entry = this.destinations.get(name);
+    this.opts.db.transaction(() => {
+      for (const r of rows) this.repo.markInFlight(r.id);
+    })();
     if (!entry) {
       // A row for a destination removed from node.yaml: dead, replayable once it is configured again.
       return rows.map((r) =>
         this.record(
-          r,
+          { ...r, attempts: r.attempts + 1 },
           {
             statusClass: 'failure',
             status: null,
@@ -183,9 +184,6 @@ export class DeliveryService {
         ),
       );
     }
-    this.opts.db.transaction(() => {
-      for (const r of rows) this.repo.markInFlight(r.id);
-    })();
     const items: OutboxItem[] = rows.map((r) => ({
       id: r.id,
       sopInstanceUid: r.sop_instance_uid,
@@ -220,8 +218,10 @@ export class DeliveryService {
     const attempt = { status: res.status, statusClass: res.statusClass, message: res.message };
     const base = { destination: row.destination, sopInstanceUid: row.sop_instance_uid };
     const subject = String(row.id);
-    let outcome: 'delivered' | 'retry' | 'dead';
+    let outcome: 'delivered' | 'retry' | 'dead' | 'superseded';
     this.opts.db.transaction(() => {
+      // Enqueued again while this attempt ran (a re-run): the row is pending with the new file.
+      const superseded = this.repo.find(row.id)?.state !== 'in_flight';
       audit.record({
         event: 'delivery.attempt',
         subject,
@@ -232,8 +232,13 @@ export class DeliveryService {
           statusClass: res.statusClass,
           status: res.status,
           message: res.message,
+          ...(superseded ? { superseded: true } : {}),
         },
       });
+      if (superseded) {
+        outcome = 'superseded';
+        return;
+      }
       if (res.statusClass !== 'failure') {
         outcome = 'delivered';
         this.repo.markDelivered(row.id, attempt);
@@ -299,10 +304,21 @@ export class DeliveryService {
       statusClass: res.statusClass,
       correlationId: row.job_id,
     };
-    if (outcome! === 'delivered') logger.info('deliver.delivered', fields);
-    else if (outcome! === 'retry') logger.warn('deliver.retry', { ...fields, message: res.message });
+    const done = outcome!;
+    if (done === 'superseded') {
+      logger.info('deliver.superseded', fields);
+      return {
+        ...base,
+        status: res.statusClass,
+        statusCode: res.status,
+        message: `${res.message} (superseded by a newer enqueue)`,
+        retryable: res.retryable,
+      };
+    }
+    if (done === 'delivered') logger.info('deliver.delivered', fields);
+    else if (done === 'retry') logger.warn('deliver.retry', { ...fields, message: res.message });
     else logger.error('deliver.dead', { ...fields, message: res.message });
-    this.changed({ id: row.id, jobId: row.job_id, destination: row.destination, outcome: outcome! });
+    this.changed({ id: row.id, jobId: row.job_id, destination: row.destination, outcome: done });
     return {
       ...base,
       status: res.statusClass,

@@ -204,6 +204,38 @@ describe('DeliveryService outbox', () => {
     });
   });
 
+  test('enqueued again while being sent: the attempt is audited as superseded and the row stays pending', async () => {
+    const { db, service, answers } = setup();
+    answers.push(ok);
+    const [id] = service.enqueue([object(1)], ['pacs']);
+    const round = service.processDue();
+    // The row is in flight now (marked synchronously before the send); a re-run enqueues it again.
+    service.enqueue([{ ...object(1), filePath: '/results/rerun.dcm' }], ['pacs']);
+    const [outcome] = await round;
+    expect(outcome!.message).toMatch(/superseded/);
+    expect(service.list({})[0]).toMatchObject({
+      id,
+      state: 'pending',
+      attempts: 0,
+      file_path: '/results/rerun.dcm',
+    });
+    expect(events(db, String(id))).toEqual(['delivery.enqueued', 'delivery.enqueued', 'delivery.attempt']);
+    await service.processDue();
+    expect(service.list({})[0]).toMatchObject({ state: 'delivered', attempts: 1 });
+  });
+
+  test('a row whose destination left the configuration is dead (replayable later)', async () => {
+    const { db, service } = setup();
+    const at = new Date().toISOString();
+    db.prepare(
+      `INSERT INTO deliveries (sop_instance_uid, sop_class_uid, study_instance_uid, series_instance_uid, file_path, destination, next_attempt_at, created_at, updated_at)
+       VALUES ('2.25.5', '1.2', '2.25.6', '2.25.7', '/x.dcm', 'gone', 0, ?, ?)`,
+    ).run(at, at);
+    const [o] = await service.processDue();
+    expect(o).toMatchObject({ destination: 'gone', status: 'failure', retryable: false });
+    expect(service.list({ state: 'dead' })).toHaveLength(1);
+  });
+
   test('unknown destination names are a ConfigError and enqueue nothing', () => {
     const { service } = setup();
     expect(() => service.enqueue([object(1)], ['pacs', 'nowhere'])).toThrow(ConfigError);
