@@ -48,6 +48,11 @@ export interface IngestPort {
   storePart10Stream(input: Readable, peer: PeerInfo, source: 'stow'): Promise<ReceivedInstance>;
   /** Tells series assembly about a stored instance. */
   instanceStored?(instance: ReceivedInstance): void;
+  /**
+   * Called once a STOW-RS request has been handled, with the `associationId` its instances
+   * carried: the HTTP counterpart of an association ending (assembly's association-end signal).
+   */
+  requestEnded?(associationId: string): void;
 }
 
 /** The outcome of checking or reloading routing rules. */

@@ -146,54 +146,58 @@ export function stowRoutes(deps: HttpDeps): Router {
     const targetStudy = req.params.study ?? null;
     const items: StowItem[] = [];
     const log = deps.logger.child({ correlationId: peer.associationId, stage: 'api' });
-    await parseMultipartRelated(req, boundary, { maxBytes: max }, async (part) => {
-      const partType = parseContentType(part.headers['content-type'] ?? rootType).mediaType;
-      if (partType !== 'application/dicom') {
-        items.push({
-          sopClassUid: null,
-          sopInstanceUid: null,
-          failureReason: FailureReason.CannotUnderstand,
-        });
-        return;
-      }
-      const { prefix, whole } = await peek(part.body, PEEK_BYTES);
-      let sopClassUid: string | null = null;
-      let sopInstanceUid: string | null = null;
-      let studyUid: string | null = null;
-      try {
-        const h = parseDicomHeader(prefix);
-        sopClassUid = str(h.dataset, 'SOPClassUID') ?? (h.mediaStorageSopClassUid || null);
-        sopInstanceUid = str(h.dataset, 'SOPInstanceUID') ?? (h.mediaStorageSopInstanceUid || null);
-        studyUid = str(h.dataset, 'StudyInstanceUID');
-      } catch {
-        // The store validates and answers with DatasetInvalidError when it really is not DICOM.
-      }
-      if (targetStudy && studyUid && studyUid !== targetStudy) {
-        whole.resume();
-        items.push({ sopClassUid, sopInstanceUid, failureReason: FailureReason.DataSetDoesNotMatch });
-        return;
-      }
-      try {
-        const inst = await deps.ingest.storePart10Stream(whole, peer, 'stow');
-        deps.metrics.instanceReceived(inst.sopClassUid, peer.callingAeTitle, inst.sizeBytes);
-        deps.ingest.instanceStored?.(inst);
-        items.push({
-          sopClassUid: inst.sopClassUid,
-          sopInstanceUid: inst.sopInstanceUid,
-          retrieveUrl: `${base}/studies/${inst.studyInstanceUid}/series/${inst.seriesInstanceUid}/instances/${inst.sopInstanceUid}`,
-        });
-      } catch (e) {
-        whole.resume();
-        const reason = failureReasonOf(e);
-        log.warn('api.stow.instance_failed', {
-          part: part.index,
-          failureReason: reason,
-          code: (e as NodeError).code,
-          error: (e as Error).message,
-        });
-        items.push({ sopClassUid, sopInstanceUid, failureReason: reason });
-      }
-    });
+    try {
+      await parseMultipartRelated(req, boundary, { maxBytes: max }, async (part) => {
+        const partType = parseContentType(part.headers['content-type'] ?? rootType).mediaType;
+        if (partType !== 'application/dicom') {
+          items.push({
+            sopClassUid: null,
+            sopInstanceUid: null,
+            failureReason: FailureReason.CannotUnderstand,
+          });
+          return;
+        }
+        const { prefix, whole } = await peek(part.body, PEEK_BYTES);
+        let sopClassUid: string | null = null;
+        let sopInstanceUid: string | null = null;
+        let studyUid: string | null = null;
+        try {
+          const h = parseDicomHeader(prefix);
+          sopClassUid = str(h.dataset, 'SOPClassUID') ?? (h.mediaStorageSopClassUid || null);
+          sopInstanceUid = str(h.dataset, 'SOPInstanceUID') ?? (h.mediaStorageSopInstanceUid || null);
+          studyUid = str(h.dataset, 'StudyInstanceUID');
+        } catch {
+          // The store validates and answers with DatasetInvalidError when it really is not DICOM.
+        }
+        if (targetStudy && studyUid && studyUid !== targetStudy) {
+          whole.resume();
+          items.push({ sopClassUid, sopInstanceUid, failureReason: FailureReason.DataSetDoesNotMatch });
+          return;
+        }
+        try {
+          const inst = await deps.ingest.storePart10Stream(whole, peer, 'stow');
+          deps.metrics.instanceReceived(inst.sopClassUid, peer.callingAeTitle, inst.sizeBytes);
+          deps.ingest.instanceStored?.(inst);
+          items.push({
+            sopClassUid: inst.sopClassUid,
+            sopInstanceUid: inst.sopInstanceUid,
+            retrieveUrl: `${base}/studies/${inst.studyInstanceUid}/series/${inst.seriesInstanceUid}/instances/${inst.sopInstanceUid}`,
+          });
+        } catch (e) {
+          whole.resume();
+          const reason = failureReasonOf(e);
+          log.warn('api.stow.instance_failed', {
+            part: part.index,
+            failureReason: reason,
+            code: (e as NodeError).code,
+            error: (e as Error).message,
+          });
+          items.push({ sopClassUid, sopInstanceUid, failureReason: reason });
+        }
+      });
+    } finally {
+      deps.ingest.requestEnded?.(peer.associationId);
+    }
     if (items.length === 0) throw new NodeError('BAD_REQUEST', 'the request has no body parts');
     const storedStudies = new Set(
       items.filter((i) => i.retrieveUrl).map((i) => /\/studies\/([^/]+)/.exec(i.retrieveUrl!)![1]),

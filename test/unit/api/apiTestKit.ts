@@ -22,6 +22,7 @@ export interface PortCalls {
   replay: Array<{ id: string; actor: string }>;
   explain: unknown[][][];
   stored: string[];
+  ended: string[];
 }
 
 export interface Kit {
@@ -55,7 +56,7 @@ export function makeKit(
   const db = openDatabase(path.join(dataDir, 'pacs-ai-node.sqlite'));
   const clock = new FakeClock(Date.UTC(2026, 5, 1));
   const audit = new AuditLog(db, clock);
-  const calls: PortCalls = { reload: [], replay: [], explain: [], stored: [] };
+  const calls: PortCalls = { reload: [], replay: [], explain: [], stored: [], ended: [] };
   const store = new InstanceStore({
     dataDir,
     db,
@@ -83,6 +84,7 @@ export function makeKit(
     ingest: {
       storePart10Stream: (input, peer, source) => store.storePart10Stream(input, peer, source),
       instanceStored: (i) => calls.stored.push(i.sopInstanceUid),
+      requestEnded: (id) => calls.ended.push(id),
     },
     rules: {
       check: (text) =>

@@ -84,6 +84,7 @@ describe('DICOMweb over supertest (PS3.18 10.4-10.6)', () => {
     expect(body['00081199'].Value[0]['00081155'].Value).toEqual([`${STUDY_A}.1.1`]);
     expect(body['00081198']).toBeUndefined();
     expect(kit.calls.stored).toEqual([`${STUDY_A}.1.1`, `${STUDY_A}.1.2`]);
+    expect(kit.calls.ended).toHaveLength(1);
     const rows = kit.db.prepare(`SELECT source, calling_ae_title FROM instances`).all();
     expect(rows).toEqual([
       { source: 'stow', calling_ae_title: 'ops' },
