@@ -1,6 +1,7 @@
 import { NodeError } from '../../pipeline/errors';
 import type { NaturalDataset } from '../dcmjs';
 import { nums } from '../datasetValues';
+import { isArrayBuffer } from './isArrayBuffer';
 
 function concat(parts: ArrayBuffer[]): Uint8Array {
   if (parts.length === 1) return new Uint8Array(parts[0]!);
@@ -65,12 +66,12 @@ export function encapsulatedFrames(
 /** Extended Offset Table (7FE0,0001), PS3.3 C.7.6.3.1.8: 64-bit offsets, read as numbers. */
 function extendedOffsets(header: NaturalDataset): number[] {
   const v = header['ExtendedOffsetTable'];
-  if (v instanceof ArrayBuffer) {
+  if (isArrayBuffer(v)) {
     const dv = new DataView(v);
     const out: number[] = [];
     for (let i = 0; i + 8 <= v.byteLength; i += 8) out.push(Number(dv.getBigUint64(i, true)));
     return out;
   }
-  if (Array.isArray(v) && v[0] instanceof ArrayBuffer) return extendedOffsets({ ExtendedOffsetTable: v[0] });
+  if (Array.isArray(v) && isArrayBuffer(v[0])) return extendedOffsets({ ExtendedOffsetTable: v[0] });
   return nums(header, 'ExtendedOffsetTable');
 }

@@ -1,5 +1,6 @@
 import type { NaturalDataset } from '../dcmjs';
 import { nums } from '../datasetValues';
+import { isArrayBuffer } from './isArrayBuffer';
 
 /** A LUT Descriptor (PS3.3 C.11.1.1.1): entries (0 means 65536), first value mapped, bits per entry. */
 export interface LutDescriptor {
@@ -19,7 +20,7 @@ export function lutDescriptor(ds: NaturalDataset, keyword: string): LutDescripto
 function bytesOf(ds: NaturalDataset, keyword: string): Uint8Array | null {
   const v = ds[keyword];
   const first = Array.isArray(v) ? v[0] : v;
-  if (first instanceof ArrayBuffer) return new Uint8Array(first);
+  if (isArrayBuffer(first)) return new Uint8Array(first);
   if (ArrayBuffer.isView(first)) return new Uint8Array(first.buffer, first.byteOffset, first.byteLength);
   if (Array.isArray(v) && v.every((x) => typeof x === 'number')) return null;
   return null;

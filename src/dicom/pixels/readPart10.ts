@@ -1,6 +1,7 @@
 import { NodeError } from '../../pipeline/errors';
 import { dcmjs, type NaturalDataset } from '../dcmjs';
 import { TransferSyntax } from '../transferSyntax';
+import { isArrayBuffer } from './isArrayBuffer';
 
 /** A Part 10 file parsed for pixel decoding: its dataset, transfer syntax and raw Pixel Data values. */
 export interface ParsedPart10 {
@@ -123,7 +124,7 @@ export function readPart10(input: Buffer): ParsedPart10 {
     const el = r.dict[tag];
     if (el) {
       if (pixelValues.length === 0) {
-        pixelValues = (el.Value ?? []).filter((v): v is ArrayBuffer => v instanceof ArrayBuffer);
+        pixelValues = (el.Value ?? []).filter(isArrayBuffer);
         pixelKeyword = keyword;
         pixelVr = el.vr ?? pixelVr;
       }
