@@ -19,7 +19,7 @@ export interface JobsDeps {
   storage: { retentionDays: number; minFreeMb: number };
   metrics?: { diskFreeMeasured(bytes: number): void; auditChainChecked(ok: boolean): void };
   /** The delivery outbox's due-retry pass. */
-  processDueDeliveries: () => Promise<number | void> | number | void;
+  processDueDeliveries: () => Promise<unknown> | unknown;
   /** src/audit verifyAuditChain over the database. */
   verifyAuditChain: () => ChainVerificationResult;
   diskFreeBytes?: (dir: string) => Promise<number | null>;

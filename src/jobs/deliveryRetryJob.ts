@@ -1,8 +1,11 @@
 import type { ScheduledJob } from './jobScheduler';
 
 export interface DeliveryRetryOptions {
-  /** The delivery outbox: sends every delivery whose next attempt is due; resolves to how many. */
-  processDue: () => Promise<number | void> | number | void;
+  /**
+   * The delivery outbox: sends every delivery whose next attempt is due; resolves to how many
+   * were attempted, or to the outcomes (an array: its length is reported).
+   */
+  processDue: () => Promise<unknown> | unknown;
   /** Cron expression; default every 10 seconds. */
   schedule?: string;
 }
@@ -13,8 +16,9 @@ export function deliveryRetryJob(o: DeliveryRetryOptions): ScheduledJob {
     name: 'delivery-retry',
     schedule: o.schedule ?? '*/10 * * * * *',
     run: async () => {
-      const n = await o.processDue();
-      return typeof n === 'number' ? `${n} due deliveries processed` : 'due deliveries processed';
+      const r = await o.processDue();
+      const n = typeof r === 'number' ? r : Array.isArray(r) ? r.length : null;
+      return n === null ? 'due deliveries processed' : `${n} due deliveries processed`;
     },
   };
 }

@@ -113,5 +113,7 @@ describe('JobScheduler', () => {
     let calls = 0;
     const job = deliveryRetryJob({ processDue: async () => ++calls });
     expect(await job.run(0)).toBe('1 due deliveries processed');
+    const outcomes = deliveryRetryJob({ processDue: async () => [{}, {}] });
+    expect(await outcomes.run(0)).toBe('2 due deliveries processed');
   });
 });
