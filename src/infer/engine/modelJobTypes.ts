@@ -12,7 +12,7 @@ export interface ModelJobOutput {
   derivedFrames?: DerivedFrame[];
   /** Thresholds and other settings actually used (TID 4019). */
   algorithmParameters: Record<string, string>;
-  /** Milliseconds per stage: decode, assemble, preprocess, run, postprocess. */
+  /** Milliseconds per stage: decode (with volume assembly), preprocess.<step>, run, postprocess. */
   stageMs: Record<string, number>;
 }
 

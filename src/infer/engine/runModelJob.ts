@@ -79,8 +79,10 @@ export async function runModelJob(job: ModelJobInput): Promise<ModelJobOutput> {
     clinical = { data: Float32Array.from(c.values), dims: [1, c.values.length] };
   }
   const ctx = { manifest };
-  for (const it of items) it.work = preprocess(it.work, manifest.preprocessing, ctx);
-  lap('preprocess');
+  for (const step of manifest.preprocessing) {
+    for (const it of items) it.work = preprocess(it.work, [step], ctx);
+    lap(`preprocess.${step.step}`);
+  }
   const runGraph = async (w: Work): Promise<TensorData> => {
     const feeds: Record<string, TensorData> = { [manifest.input.tensor.name]: toInputTensor(w, manifest) };
     if (clinical && manifest.input.clinical) feeds[manifest.input.clinical.tensor] = clinical;
