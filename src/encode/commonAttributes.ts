@@ -3,6 +3,7 @@ import type { InferenceResult } from '../pipeline/types';
 import { clip, dicomDate, dicomTime } from './dicomValues';
 import { DEFAULT_SERIES_NUMBER_BASE, type EncodeContext } from './encodeContext';
 import type { ResultObjectType } from './resultUids';
+import { normalizeDateTimes } from './normalizeDateTimes';
 import type { SourceInstance } from './sourceInstances';
 
 /** Patient module attributes copied verbatim (PS3.3 C.7.1.1); Type 2 ones are always present. */
@@ -37,7 +38,7 @@ export function patientStudyAttributes(source: SourceInstance): NaturalDataset {
   const age = str(src, 'PatientAge');
   if (age && /^\d{3}[DWMY]$/.test(age)) out.PatientAge = age; // AS must be nnnX (PS3.5 6.2)
   for (const k of PATIENT_STUDY_NUMERIC) if (src[k] !== undefined && src[k] !== '') out[k] = src[k];
-  return out;
+  return normalizeDateTimes(out);
 }
 
 /**
@@ -51,13 +52,61 @@ export function anatomyAttributes(
 ): NaturalDataset {
   const out: NaturalDataset = {};
   // Laterality 2C: copy when present, else absent (RESULTS.md 3.0 — dciodvfy rules).
-  const laterality = str(source.dataset, 'Laterality');
-  if (laterality) out.Laterality = laterality;
   const bodyPart = str(source.dataset, 'BodyPartExamined');
   if (bodyPart) out.BodyPartExamined = bodyPart;
-  if (emptyLateralityWhenUnknown && !laterality && !bodyPart) out.Laterality = '';
+  const own = str(source.dataset, 'Laterality');
+  if (own) out.Laterality = own;
+  if (!emptyLateralityWhenUnknown || own) return out;
+  // Classic IODs (SC): the image's laterality moves to the series, else empty when the part may be paired
+  const image = str(source.dataset, 'ImageLaterality');
+  if (image === 'L' || image === 'R') out.Laterality = image;
+  else if (!bodyPart || PAIRED_BODY_PARTS.has(bodyPart)) out.Laterality = '';
   return out;
 }
+
+/** Body Part Examined values of paired structures (PS3.16 Annex L, "paired" column), where Laterality applies. */
+export const PAIRED_BODY_PARTS: ReadonlySet<string> = new Set([
+  'BREAST',
+  'EYE',
+  'EAR',
+  'KIDNEY',
+  'LUNG',
+  'SHOULDER',
+  'ELBOW',
+  'WRIST',
+  'HAND',
+  'FINGER',
+  'THUMB',
+  'HIP',
+  'KNEE',
+  'ANKLE',
+  'FOOT',
+  'TOE',
+  'HEEL',
+  'ARM',
+  'FOREARM',
+  'UPRARM',
+  'LEG',
+  'LOWER LEG',
+  'UPR LEG',
+  'THIGH',
+  'CLAVICLE',
+  'SCAPULA',
+  'HUMERUS',
+  'RADIUS',
+  'ULNA',
+  'FEMUR',
+  'TIBIA',
+  'FIBULA',
+  'PATELLA',
+  'CALCANEUS',
+  'EXTREMITY',
+  'TMJ',
+  'OVARY',
+  'TESTIS',
+  'ADRENAL',
+  'PAROTID',
+]);
 
 const SERIES_OFFSET: Readonly<Record<ResultObjectType, number>> = Object.freeze({
   SR: 0,

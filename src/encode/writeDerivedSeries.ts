@@ -4,10 +4,12 @@ import type { DerivedFrame, EncodedObject, InferenceResult } from '../pipeline/t
 import { codeSequenceItem, Codes } from './codes';
 import {
   equipmentAttributes,
+  PAIRED_BODY_PARTS,
   seriesDescription,
   seriesNumber,
   timestampAttributes,
 } from './commonAttributes';
+import { normalizeDateTimes } from './normalizeDateTimes';
 import { clip, formatDs } from './dicomValues';
 import { encodedObject } from './encodedObject';
 import type { EncodeContext } from './encodeContext';
@@ -41,8 +43,10 @@ const HAS_RESCALE = new Set<string>([
 const TYPE2_DEFAULTS: Readonly<Record<string, readonly string[]>> = Object.freeze({
   [SopClass.MRImage]: ['PatientPosition', 'ScanOptions', 'RepetitionTime', 'EchoTime', 'EchoTrainLength'],
   [SopClass.CTImage]: ['PatientPosition', 'KVP', 'AcquisitionNumber'],
-  '1.2.840.10008.5.1.4.1.1.128': ['PatientPosition'],
 });
+
+/** IODs whose Image Type value 2 is enumerated PRIMARY (PS3.3 C.8.9.4.1.1 PET Image). */
+const PRIMARY_ONLY = new Set<string>(['1.2.840.10008.5.1.4.1.1.128']);
 
 /** Attributes of the source header that do not describe the new pixels or device, removed before copying. */
 const DROPPED = [
@@ -119,7 +123,7 @@ export function buildDerivedImage(
   index: number,
 ): NaturalDataset {
   const ds: NaturalDataset = {};
-  for (const [k, v] of Object.entries(source.dataset)) {
+  for (const [k, v] of Object.entries(normalizeDateTimes(source.dataset))) {
     // private and unknown tags (hex keys) and dropped attributes are not copied
     if (DROPPED.includes(k) || /^[0-9A-Fa-f]{8}$/.test(k)) continue;
     ds[k] = v;
@@ -145,7 +149,11 @@ export function buildDerivedImage(
     ...equipmentAttributes(result, ctx),
     // PS3.3 C.7.6.1 General Image: derived, with its source
     InstanceNumber: Number(str(source.dataset, 'InstanceNumber') ?? index + 1),
-    ImageType: ['DERIVED', 'SECONDARY', ...sourceType.slice(2)],
+    ImageType: [
+      'DERIVED',
+      PRIMARY_ONLY.has(source.ref.sopClassUid) ? 'PRIMARY' : 'SECONDARY',
+      ...sourceType.slice(2),
+    ],
     DerivationDescription: clip(`${DISCLAIMER}: ${result.modelName} ${result.modelVersion} output`, 1024),
     SourceImageSequence: [
       {
@@ -173,6 +181,15 @@ export function buildDerivedImage(
     _vrMap: { PixelData: 'OW' },
   });
   for (const k of TYPE2_DEFAULTS[source.ref.sopClassUid] ?? []) if (ds[k] === undefined) ds[k] = '';
+  // General Series Laterality 2C: present (empty) when the part is unknown or paired and no value is known
+  const bodyPart = str(ds, 'BodyPartExamined');
+  if (
+    ds.Laterality === undefined &&
+    !str(ds, 'ImageLaterality') &&
+    (!bodyPart || PAIRED_BODY_PARTS.has(bodyPart))
+  ) {
+    ds.Laterality = '';
+  }
   const identity = frame.rescaleSlope === 1 && frame.rescaleIntercept === 0;
   if (HAS_RESCALE.has(source.ref.sopClassUid) || !identity) {
     // PS3.3 C.11.1 Modality LUT
