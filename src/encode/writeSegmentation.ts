@@ -198,7 +198,10 @@ export function buildSegmentation(
 function pixelMeasures(g: FrameGeometry): NaturalDataset | null {
   if (!g.pixelSpacing) return null;
   const m: NaturalDataset = { PixelSpacing: g.pixelSpacing.map(formatDs) };
-  if (g.sliceThickness !== null) m.SliceThickness = formatDs(g.sliceThickness);
+  // SliceThickness is 1C in the SEG Pixel Measures; a source without one gives its slice spacing,
+  // which is the depth of a segmentation voxel on that grid
+  const thickness = g.sliceThickness ?? g.spacingBetweenSlices;
+  if (thickness !== null) m.SliceThickness = formatDs(thickness);
   if (g.spacingBetweenSlices !== null) m.SpacingBetweenSlices = formatDs(g.spacingBetweenSlices);
   return m;
 }
