@@ -107,14 +107,14 @@ export function lungSegGraph(): onnx.IGraphProto {
   };
 }
 
-/** test-nm-correct: corrected = image * 2 + 10 (an image-to-image "correction"). */
-export function nmCorrectGraph(): onnx.IGraphProto {
+/** test-nm-correct: corrected = image * 2 + 10 (an image-to-image "correction"); 64 x 64 unless told. */
+export function nmCorrectGraph(rows = 64, columns = 64): onnx.IGraphProto {
   return {
     name: 'test-nm-correct',
     node: [node('Mul', ['image', 'two'], ['doubled']), node('Add', ['doubled', 'ten'], ['corrected'])],
     initializer: [floats('two', [1], [2]), floats('ten', [1], [10])],
-    input: [valueInfo('image', [1, 1, 64, 64])],
-    output: [valueInfo('corrected', [1, 1, 64, 64])],
+    input: [valueInfo('image', [1, 1, rows, columns])],
+    output: [valueInfo('corrected', [1, 1, rows, columns])],
   };
 }
 
@@ -146,16 +146,38 @@ export function boneAgeSexGraph(): onnx.IGraphProto {
  */
 export function heavyGraph(rounds: number, size = 2048): onnx.IGraphProto {
   const nodes: onnx.INodeProto[] = [node('Tile', ['image', 'reps'], ['m0'])];
-  for (let r = 0; r < rounds; r++) nodes.push(node('MatMul', [`m${r}`, `m${r}`], [`m${r + 1}`]));
+  // Each product is scaled by 1/size so the values stay ordinary floats (no overflow to infinity).
+  for (let r = 0; r < rounds; r++) {
+    nodes.push(node('MatMul', [`m${r}`, `m${r}`], [`p${r}`]));
+    nodes.push(node('Mul', [`p${r}`, 'scale'], [`m${r + 1}`]));
+  }
   nodes.push(
     node('ReduceMean', [`m${rounds}`], ['logits'], [intsAttr('axes', [2, 3]), intAttr('keepdims', 0)]),
   );
   return {
     name: 'test-heavy',
     node: nodes,
-    initializer: [ints('reps', [1, 1, size / 64, size / 64])],
+    initializer: [ints('reps', [1, 1, size / 64, size / 64]), floats('scale', [1], [1 / size])],
     input: [valueInfo('image', [1, 1, 64, 64])],
     output: [valueInfo('logits', [1, 1])],
+  };
+}
+
+/**
+ * A volume segmentation graph for tests (not committed): channel 0 = 0.5, channel 1 = image, so
+ * argmax marks the voxels above 0.5. Input [1, 1, d, h, w], output [1, 2, d, h, w].
+ */
+export function volumeThresholdGraph(d: number, h: number, w: number): onnx.IGraphProto {
+  return {
+    name: 'test-volume-threshold',
+    node: [
+      node('Mul', ['image', 'zero'], ['zeros']),
+      node('Add', ['zeros', 'half'], ['background']),
+      node('Concat', ['background', 'image'], ['logits'], [intAttr('axis', 1)]),
+    ],
+    initializer: [floats('zero', [1], [0]), floats('half', [1], [0.5])],
+    input: [valueInfo('image', [1, 1, d, h, w])],
+    output: [valueInfo('logits', [1, 2, d, h, w])],
   };
 }
 

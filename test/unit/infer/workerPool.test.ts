@@ -10,14 +10,14 @@ import { REPO_MODELS_DIR } from './helpers/repoModels';
 import { pixelsOf, writeImage } from './helpers/writeImage';
 
 /**
- * Timeouts are real here (system clock): a deliberately heavy graph (five 2048 x 2048 matrix
+ * Timeouts are real here (system clock): a deliberately heavy graph (eight 2048 x 2048 matrix
  * products, seconds of CPU) against a 300 ms limit, after the worker is warm.
  */
 describe('WorkerPool', () => {
   it('times out a run, replaces its worker, and keeps serving; runs beyond its size wait in order', async () => {
     const dir = tempDir('infer-pool-');
     const heavyPath = path.join(dir, 'heavy.onnx');
-    fs.writeFileSync(heavyPath, modelBytes(heavyGraph(5)));
+    fs.writeFileSync(heavyPath, modelBytes(heavyGraph(8)));
     const cxr = await loadManifest(path.join(REPO_MODELS_DIR, 'test-cxr-findings'));
     const img = writeImage(dir, {
       rows: 64,
