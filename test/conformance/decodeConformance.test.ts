@@ -1,8 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { NodeError } from '../../src/pipeline/errors';
 import { decodeFile, type DecodedImage } from '../../src/dicom/pixels';
-import { DICOM_DIR, describeIf } from '../helpers/env';
+import { DICOM_DIR, IN_CI, describeIf, hasTool, tempDir } from '../helpers/env';
 
 jest.setTimeout(300_000);
 
@@ -11,15 +12,6 @@ jest.setTimeout(300_000);
  * INDEX.tsv that has a Rows x Columns size must decode.
  */
 const EXPECTED_FAILURES: Record<string, RegExp> = {
-  // 12-bit DCT JPEG (process 4): no installed decoder handles it (libjpeg-turbo-8bit is 8-bit only)
-  'dicomParser/testImages/encapsulated/multi-frame/CT0012.fragmented_no_bot_jpeg_baseline.51.dcm':
-    /JPEG Extended 12-bit is not supported/,
-  'pydicom_deb/test_files/JPEG-lossy.dcm': /JPEG Extended 12-bit is not supported/,
-  'pydicom_deb/test_files/JPGExtended.dcm': /JPEG Extended 12-bit is not supported/,
-  'pylibjpeg-data/JPEGExtended/JPEG-lossy.dcm': /JPEG Extended 12-bit is not supported/,
-  'pylibjpeg-data/JPEGExtended/JPEGExtended_1s_1f_u_16_12.dcm': /JPEG Extended 12-bit is not supported/,
-  'pylibjpeg-data/JPEGExtended/RG2_JPLY.dcm': /JPEG Extended 12-bit is not supported/,
-  'pylibjpeg-data/JPEGExtended/RG2_JPLY_fixed.dcm': /JPEG Extended 12-bit is not supported/,
   // malformed or odd on purpose
   'fo-dicom/GH1146.dcm': /Pixel Data holds 0 bytes/,
   'fo-dicom/GH340.dcm': /Bits Allocated 12 is not supported/,
@@ -238,4 +230,31 @@ describeIf({ shared: true })('pixel decoding over every file of ../shared/data/d
       expect(meanAbsDiff(a, b)).toBeLessThanOrEqual(tolerance);
     },
   );
+
+  // JPEG Extended 12-bit is decoded by our own DCT decoder: compare with DCMTK's IJG decoder.
+  const TWELVE_BIT = [
+    'dicomParser/testImages/encapsulated/multi-frame/CT0012.fragmented_no_bot_jpeg_baseline.51.dcm',
+    'pylibjpeg-data/JPEGExtended/JPEG-lossy.dcm',
+    'pylibjpeg-data/JPEGExtended/RG2_JPLY.dcm',
+  ];
+  const withDcmtk = hasTool('dcmdjpeg') || IN_CI ? it.each(TWELVE_BIT) : it.skip.each(TWELVE_BIT);
+  withDcmtk('decodes the 12-bit JPEG %s within ±1 of dcmdjpeg (integer vs float IDCT)', async (p) => {
+    const dir = tempDir('pixels-dcmdjpeg-');
+    try {
+      const out = path.join(dir, 'ref.dcm');
+      execFileSync('dcmdjpeg', [file(p), out], { stdio: 'ignore' });
+      const ours = await decodeFile(file(p));
+      const ref = await decodeFile(out);
+      expect(ours.frames.length).toBe(ref.frames.length);
+      let max = 0;
+      ours.frames.forEach((f, i) => {
+        const g = ref.frames[i]!;
+        expect(f.length).toBe(g.length);
+        for (let q = 0; q < f.length; q++) max = Math.max(max, Math.abs(f[q]! - g[q]!));
+      });
+      expect(max).toBeLessThanOrEqual(1);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

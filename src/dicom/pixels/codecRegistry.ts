@@ -1,5 +1,6 @@
 import { Decoder as JpegLosslessDecoder } from 'jpeg-lossless-decoder-js';
 import { NodeError } from '../../pipeline/errors';
+import { decodeJpegDct } from './jpegDctDecoder';
 import { j2kCodestream, readJpegFrameHeader } from './jpegMarkers';
 
 /** One frame as a codec hands it back: little-endian samples, interleaved unless `planar`. */
@@ -91,11 +92,17 @@ export async function decodeJpeg(data: Uint8Array): Promise<CodecOutput> {
   if (!sof) throw new NodeError('DECODE_FAILED', 'DECODE_FAILED: JPEG frame has no SOI/SOF marker');
   if (sof.sof === 0xc3 || sof.sof === 0xc7) return decodeJpegLossless(data);
   if (sof.sof === 0xf7) return decodeJpegLs(data);
-  if (sof.precision > 8) {
-    throw new NodeError(
-      'DECODE_FAILED',
-      `DECODE_FAILED: JPEG Extended 12-bit is not supported (SOF precision ${sof.precision})`,
-    );
+  if (sof.precision > 8 && (sof.sof === 0xc0 || sof.sof === 0xc1)) {
+    // libjpeg-turbo-8bit is 8-bit only: 12-bit extended (process 4) goes to the hand-written decoder
+    const img = decodeJpegDct(data);
+    return {
+      bytes: new Uint8Array(img.samples.buffer, img.samples.byteOffset, img.samples.byteLength),
+      bytesPerSample: 2,
+      samplesPerPixel: img.components,
+      rows: img.rows,
+      columns: img.columns,
+      planar: false,
+    };
   }
   if (sof.sof !== 0xc0 && sof.sof !== 0xc1) {
     throw new NodeError(

@@ -1,6 +1,7 @@
 import { deflateRawSync } from 'node:zlib';
 import { NodeError } from '../../../../src/pipeline/errors';
 import { decodePart10 } from '../../../../src/dicom/pixels';
+import { flatBlocksJpeg } from './syntheticJpeg';
 import { bytesOf, syntheticPart10 } from './syntheticPart10';
 
 const EXPLICIT_LE = '1.2.840.10008.1.2.1';
@@ -177,16 +178,15 @@ describe('decodePart10 on synthetic native images', () => {
     await expect(decodePart10(notJpeg)).rejects.toBeInstanceOf(NodeError);
   });
 
-  it('reports a 12-bit JPEG (SOF1, precision 12) as unsupported', async () => {
-    // SOI, SOF1 with P=12, 1x1, 1 component, EOI: enough for the marker scan to decide
-    const jpeg = new Uint8Array([
-      0xff, 0xd8, 0xff, 0xc1, 0x00, 0x0b, 12, 0, 1, 0, 1, 1, 1, 0x11, 0, 0xff, 0xd9, 0,
-    ]);
-    const buf = syntheticPart10(mono(1, 1, 16, { BitsStored: 12, HighBit: 11 }), '1.2.840.10008.1.2.4.51', {
-      values: [bytesOf(jpeg)],
+  it('decodes JPEG Extended 12-bit (SOF1, precision 12) with the built-in DCT decoder', async () => {
+    const values = [0, 4095, 1234];
+    const buf = syntheticPart10(mono(8, 24, 16, { BitsStored: 12, HighBit: 11 }), '1.2.840.10008.1.2.4.51', {
+      values: [bytesOf(flatBlocksJpeg(values))],
       vr: 'OB',
     });
-    await expect(decodePart10(buf)).rejects.toThrow('DECODE_FAILED: JPEG Extended 12-bit is not supported');
+    const img = await decodePart10(buf);
+    expect(img.frames[0]).toBeInstanceOf(Uint16Array);
+    expect([0, 8, 16].map((x) => img.frames[0]![5 * 24 + x])).toEqual(values);
   });
 
   it('reads a dataset stored without preamble and File Meta Information', async () => {
