@@ -1,6 +1,7 @@
 import type { EncodedObject, InferenceResult } from '../pipeline/types';
 import { validateEncodeContext, type EncodeContext } from './encodeContext';
-import type { ResultWriter, UnderlayReader } from './resultWriter';
+import type { BuiltObject, ResultWriter, UnderlayReader } from './resultWriter';
+import { writeBuiltObjects } from './writeBuiltObjects';
 import { loadSourceInstances } from './sourceInstances';
 import { createDisplayFrameReader } from './readDisplayFrame';
 import { checkWriters, DEFAULT_WRITERS } from './writerRegistry';
@@ -14,8 +15,8 @@ export interface EncodeDependencies {
 /**
  * Writes every result object that applies to an inference result (SEG, SR, SC, derived series)
  * as Part 10 files in `ctx.outputDir`, in registry order, and describes them. An out-of-scope
- * result gives no object. Throws NodeError('ENCODE_INVALID') before writing when an input is
- * invalid.
+ * result gives no object. Every writer builds its datasets first; a NodeError('ENCODE_INVALID')
+ * from any of them leaves nothing written.
  */
 export async function encodeResults(
   result: InferenceResult,
@@ -29,17 +30,11 @@ export async function encodeResults(
   const applicable = writers.filter((w) => w.applies(result));
   if (applicable.length === 0) return [];
   const sources = await loadSourceInstances(result);
-  const written: EncodedObject[] = [];
+  // every writer builds (and validates) before any byte is written
+  const built: BuiltObject[] = [];
   const readUnderlay = deps.readUnderlay ?? createDisplayFrameReader();
   for (const writer of applicable) {
-    const objects = await writer.write({
-      result,
-      ctx,
-      sources,
-      written,
-      readUnderlay,
-    });
-    written.push(...objects);
+    built.push(...(await writer.build({ result, ctx, sources, built, readUnderlay })));
   }
-  return written;
+  return writeBuiltObjects(built, result, ctx);
 }

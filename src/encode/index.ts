@@ -12,12 +12,13 @@ export {
 } from './encodeContext';
 export {
   writeMeasurementReport,
+  prepareMeasurementReport,
   buildMeasurementReport,
   type SegmentationReference,
 } from './writeMeasurementReport';
-export { writeSegmentation, buildSegmentation } from './writeSegmentation';
-export { writeSecondaryCapture } from './writeSecondaryCapture';
-export { writeDerivedSeries } from './writeDerivedSeries';
+export { writeSegmentation, prepareSegmentation, buildSegmentation } from './writeSegmentation';
+export { writeSecondaryCapture, prepareSecondaryCaptures } from './writeSecondaryCapture';
+export { writeDerivedSeries, prepareDerivedSeries } from './writeDerivedSeries';
 export { DEFAULT_WRITERS } from './writerRegistry';
 export { loadSourceInstances, type SourceInstance } from './sourceInstances';
-export type { ResultWriter, WriterInput, UnderlayReader, DisplayFrame } from './resultWriter';
+export type { ResultWriter, WriterInput, BuiltObject, UnderlayReader, DisplayFrame } from './resultWriter';

@@ -1,4 +1,5 @@
-import type { EncodedObject, InferenceResult, ResultKind } from '../pipeline/types';
+import type { NaturalDataset } from '../dicom';
+import type { InferenceResult, ResultKind } from '../pipeline/types';
 import type { EncodeContext } from './encodeContext';
 import type { SourceInstance } from './sourceInstances';
 
@@ -18,16 +19,25 @@ export interface WriterInput {
   ctx: EncodeContext;
   /** Headers of `result.sourceInstances`, same order. */
   sources: SourceInstance[];
-  /** Objects written earlier in this run (the SR finds the SEG it references here). */
-  written: readonly EncodedObject[];
+  /** Objects prepared earlier in this run (the SR finds the SEG it references here). */
+  built: readonly BuiltObject[];
   /** Source pixel reader for renderings (SC). */
   readUnderlay: UnderlayReader;
 }
 
-/** A writer registered under a result kind (STYLE.md 9): decides whether it applies, then writes. */
+/** A dataset prepared by a writer, not yet on disk. */
+export interface BuiltObject {
+  kind: ResultKind;
+  dataset: NaturalDataset;
+}
+
+/**
+ * A writer registered under a result kind (STYLE.md 9): decides whether it applies, then builds
+ * its datasets (validating its input first); encodeResults writes them once every writer has built.
+ */
 export interface ResultWriter {
   kind: ResultKind;
   /** True when the result asks for (or, for SR, implies) this kind and has the data for it. */
   applies(result: InferenceResult): boolean;
-  write(input: WriterInput): Promise<EncodedObject[]>;
+  build(input: WriterInput): Promise<BuiltObject[]>;
 }

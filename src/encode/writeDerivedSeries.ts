@@ -11,15 +11,14 @@ import {
 } from './commonAttributes';
 import { normalizeDateTimes } from './normalizeDateTimes';
 import { clip, formatDs } from './dicomValues';
-import { encodedObject } from './encodedObject';
 import type { EncodeContext } from './encodeContext';
 import { annotate, DISCLAIMER } from './renderOverlays';
-import type { WriterInput } from './resultWriter';
+import type { BuiltObject, WriterInput } from './resultWriter';
 import { resultInstanceUid, resultSeriesUid } from './resultUids';
 import type { RgbImage } from './rgbCanvas';
 import { findSource, type SourceInstance } from './sourceInstances';
 import { buildSecondaryCapture, type RenderedFrame } from './writeSecondaryCapture';
-import { writePart10 } from './writePart10';
+import { writeBuiltObjects } from './writeBuiltObjects';
 
 /** Single-frame IODs a derived image is written in, as its source (PS3.3 A.3 CT, A.4 MR, A.21 PET, A.2 CR). */
 const SAME_IOD = new Set<string>([
@@ -90,26 +89,32 @@ const DROPPED = [
  * other IODs) are written as a Secondary Capture rendering in the same series instead.
  */
 export async function writeDerivedSeries(input: WriterInput): Promise<EncodedObject[]> {
+  return writeBuiltObjects(await prepareDerivedSeries(input), input.result, input.ctx);
+}
+
+/** The derived images of a run, built and validated, not yet written. */
+export async function prepareDerivedSeries(input: WriterInput): Promise<BuiltObject[]> {
   const { result, ctx, sources } = input;
   const frames = result.derivedFrames ?? [];
   if (frames.length === 0)
     throw new NodeError('ENCODE_INVALID', 'DERIVED requested but the result has no derived frames');
-  const out: EncodedObject[] = [];
+  const out: BuiltObject[] = [];
   const fallback: RenderedFrame[] = [];
   for (const [index, frame] of frames.entries()) {
     const source = findSource(sources, frame.sopInstanceUid);
     validateDerivedFrame(frame, source, index);
     if (SAME_IOD.has(source.ref.sopClassUid) && source.numberOfFrames === 1) {
-      const dataset = buildDerivedImage(result, ctx, source, frame, index);
-      out.push(encodedObject('DERIVED', dataset, await writePart10(dataset, ctx.outputDir), result));
+      out.push({ kind: 'DERIVED', dataset: buildDerivedImage(result, ctx, source, frame, index) });
     } else {
       fallback.push({ source, frameNumber: frame.frameNumber, image: greyscaleRendering(frame) });
     }
   }
   if (fallback.length > 0) {
     fallback.forEach((f) => annotate(f.image, [`${result.modelName} ${result.modelVersion}`]));
-    const dataset = buildSecondaryCapture(result, ctx, fallback, frames.length, 'DERIVED');
-    out.push(encodedObject('DERIVED', dataset, await writePart10(dataset, ctx.outputDir), result));
+    out.push({
+      kind: 'DERIVED',
+      dataset: buildSecondaryCapture(result, ctx, fallback, frames.length, 'DERIVED'),
+    });
   }
   return out;
 }

@@ -17,9 +17,8 @@ import {
   timestampAttributes,
 } from './commonAttributes';
 import { clip } from './dicomValues';
-import { encodedObject } from './encodedObject';
 import type { EncodeContext } from './encodeContext';
-import type { WriterInput } from './resultWriter';
+import type { BuiltObject, WriterInput } from './resultWriter';
 import { resultInstanceUid, resultSeriesUid, resultUid, segmentTrackingUid } from './resultUids';
 import type { SourceInstance } from './sourceInstances';
 import {
@@ -33,7 +32,7 @@ import {
   type ContentItem,
   type ImageReference,
 } from './srContentItems';
-import { writePart10 } from './writePart10';
+import { writeBuiltObjects } from './writeBuiltObjects';
 
 /** The SEG an SR refers to (TID 1411 row 7 Referenced Segment). */
 export interface SegmentationReference {
@@ -47,14 +46,23 @@ export interface SegmentationReference {
  * Writes the Comprehensive SR TID 1500 Imaging Measurement Report of a result
  * (RESULTS.md 2.4/2.5): device observer, procedure reported (CID 100), image library, one TID 1501
  * group per finding, one TID 1411 group per SEG segment with measurements, one TID 1501 group per
- * other measurement; evidence lists every referenced instance. The SEG, when one was written in
- * this run, is taken from `input.written`.
+ * other measurement; evidence lists every referenced instance. The SEG, when one was prepared in
+ * this run, is taken from `input.built`.
  */
 export async function writeMeasurementReport(input: WriterInput): Promise<EncodedObject[]> {
-  const seg = input.written.find((o) => o.kind === 'SEG');
-  const dataset = buildMeasurementReport(input.result, input.ctx, input.sources, seg);
-  const filePath = await writePart10(dataset, input.ctx.outputDir);
-  return [encodedObject('SR', dataset, filePath, input.result)];
+  return writeBuiltObjects(await prepareMeasurementReport(input), input.result, input.ctx);
+}
+
+/** The SR of a run, built and validated, not yet written; refers to the SEG prepared before it. */
+export async function prepareMeasurementReport(input: WriterInput): Promise<BuiltObject[]> {
+  const seg = input.built.find((o) => o.kind === 'SEG')?.dataset;
+  const reference: SegmentationReference | undefined = seg && {
+    sopInstanceUid: String(seg.SOPInstanceUID),
+    sopClassUid: String(seg.SOPClassUID),
+    seriesInstanceUid: String(seg.SeriesInstanceUID),
+    studyInstanceUid: String(seg.StudyInstanceUID),
+  };
+  return [{ kind: 'SR', dataset: buildMeasurementReport(input.result, input.ctx, input.sources, reference) }];
 }
 
 /** The SR dataset (naturalized) — pure, for tests. */

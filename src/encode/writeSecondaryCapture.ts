@@ -11,16 +11,15 @@ import {
   timestampAttributes,
 } from './commonAttributes';
 import { dicomDate, dicomTime } from './dicomValues';
-import { encodedObject } from './encodedObject';
 import type { EncodeContext } from './encodeContext';
 import { patientOrientationOf } from './patientOrientation';
 import { annotate, blendHeatMap, DISCLAIMER, drawMask, resultLines } from './renderOverlays';
-import type { WriterInput } from './resultWriter';
+import type { BuiltObject, WriterInput } from './resultWriter';
 import { resultInstanceUid, resultSeriesUid, type ResultObjectType } from './resultUids';
 import type { RgbImage } from './rgbCanvas';
 import { findSource, type SourceInstance } from './sourceInstances';
 import { validateLabelVolume } from './writeSegmentation';
-import { writePart10 } from './writePart10';
+import { writeBuiltObjects } from './writeBuiltObjects';
 
 /** One rendered frame and the source frame it was drawn on. */
 export interface RenderedFrame {
@@ -41,6 +40,11 @@ const FRAME_TIME_MS = 200;
  * with the findings text. Every rendering carries the result text and the disclaimer burned in.
  */
 export async function writeSecondaryCapture(input: WriterInput): Promise<EncodedObject[]> {
+  return writeBuiltObjects(await prepareSecondaryCaptures(input), input.result, input.ctx);
+}
+
+/** The SC renderings of a run, built and validated, not yet written. */
+export async function prepareSecondaryCaptures(input: WriterInput): Promise<BuiltObject[]> {
   const { result, ctx, sources, readUnderlay } = input;
   const renderings: RenderedFrame[][] = [];
   const lines = resultLines(result);
@@ -93,13 +97,10 @@ export async function writeSecondaryCapture(input: WriterInput): Promise<Encoded
     renderings.push([{ source, frameNumber: 1, image }]);
   }
 
-  const out: EncodedObject[] = [];
-  for (const [index, frames] of renderings.entries()) {
-    const dataset = buildSecondaryCapture(result, ctx, frames, index);
-    const filePath = await writePart10(dataset, ctx.outputDir);
-    out.push(encodedObject('SC', dataset, filePath, result));
-  }
-  return out;
+  return renderings.map((frames, index) => ({
+    kind: 'SC' as const,
+    dataset: buildSecondaryCapture(result, ctx, frames, index),
+  }));
 }
 
 /**

@@ -13,15 +13,14 @@ import {
   timestampAttributes,
 } from './commonAttributes';
 import { clip, formatDs, toCodeString } from './dicomValues';
-import { encodedObject } from './encodedObject';
 import type { EncodeContext } from './encodeContext';
 import { distanceAlongNormal, frameGeometry, sameNumbers, type FrameGeometry } from './frameGeometry';
 import { packBits } from './packBits';
 import { patientOrientationOf } from './patientOrientation';
-import type { WriterInput } from './resultWriter';
+import type { BuiltObject, WriterInput } from './resultWriter';
 import { resultInstanceUid, resultSeriesUid, resultUid, segmentTrackingUid } from './resultUids';
 import { findSource, type SourceInstance } from './sourceInstances';
-import { writePart10 } from './writePart10';
+import { writeBuiltObjects } from './writeBuiltObjects';
 
 /** PS3.3 C.8.20.2: the frames kept — one per (segment, source frame) where the segment has a pixel. */
 interface SegFrame {
@@ -37,9 +36,12 @@ interface SegFrame {
  * "nothing found"), frames ordered by segment then by the label volume's frame order.
  */
 export async function writeSegmentation(input: WriterInput): Promise<EncodedObject[]> {
-  const dataset = buildSegmentation(input.result, input.ctx, input.sources);
-  const filePath = await writePart10(dataset, input.ctx.outputDir);
-  return [encodedObject('SEG', dataset, filePath, input.result)];
+  return writeBuiltObjects(await prepareSegmentation(input), input.result, input.ctx);
+}
+
+/** The SEG of a run, built and validated, not yet written. */
+export async function prepareSegmentation(input: WriterInput): Promise<BuiltObject[]> {
+  return [{ kind: 'SEG', dataset: buildSegmentation(input.result, input.ctx, input.sources) }];
 }
 
 /** The SEG dataset (naturalized) — pure, for tests. */

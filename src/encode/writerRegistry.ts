@@ -1,10 +1,10 @@
 import { NodeError } from '../pipeline/errors';
 import type { InferenceResult, ResultKind } from '../pipeline/types';
 import type { ResultWriter } from './resultWriter';
-import { writeDerivedSeries } from './writeDerivedSeries';
-import { writeMeasurementReport } from './writeMeasurementReport';
-import { writeSecondaryCapture } from './writeSecondaryCapture';
-import { writeSegmentation } from './writeSegmentation';
+import { prepareDerivedSeries } from './writeDerivedSeries';
+import { prepareMeasurementReport } from './writeMeasurementReport';
+import { prepareSecondaryCaptures } from './writeSecondaryCapture';
+import { prepareSegmentation } from './writeSegmentation';
 
 const asks = (result: InferenceResult, kind: ResultKind): boolean => result.results.includes(kind);
 
@@ -12,14 +12,14 @@ const asks = (result: InferenceResult, kind: ResultKind): boolean => result.resu
 export const segmentationWriter: ResultWriter = Object.freeze({
   kind: 'SEG' as const,
   applies: (r: InferenceResult) => asks(r, 'SEG') && r.labelVolume !== undefined,
-  write: writeSegmentation,
+  build: prepareSegmentation,
 });
 
 /** SR: always when there are findings or measurements (the machine-readable result, RESULTS.md 0). */
 export const measurementReportWriter: ResultWriter = Object.freeze({
   kind: 'SR' as const,
   applies: (r: InferenceResult) => r.findings.length > 0 || r.measurements.length > 0,
-  write: writeMeasurementReport,
+  build: prepareMeasurementReport,
 });
 
 /** SC: asked for and there is something to draw (heat map, label volume or findings text). */
@@ -27,14 +27,14 @@ export const secondaryCaptureWriter: ResultWriter = Object.freeze({
   kind: 'SC' as const,
   applies: (r: InferenceResult) =>
     asks(r, 'SC') && ((r.heatMaps?.length ?? 0) > 0 || r.labelVolume !== undefined || r.findings.length > 0),
-  write: writeSecondaryCapture,
+  build: prepareSecondaryCaptures,
 });
 
 /** DERIVED: asked for and the model produced image frames. */
 export const derivedSeriesWriter: ResultWriter = Object.freeze({
   kind: 'DERIVED' as const,
   applies: (r: InferenceResult) => asks(r, 'DERIVED') && (r.derivedFrames?.length ?? 0) > 0,
-  write: writeDerivedSeries,
+  build: prepareDerivedSeries,
 });
 
 /**

@@ -121,20 +121,37 @@ describe('encodeResults', () => {
     const fake = (kind: 'SR' | 'SEG'): ResultWriter => ({
       kind,
       applies: () => true,
-      write: async ({ written }) => {
-        calls.push(`${kind} after ${written.length}`);
-        return [];
+      build: async ({ built }) => {
+        calls.push(`${kind} after ${built.length}`);
+        return [
+          {
+            kind,
+            dataset: {
+              SOPClassUID: '1.2.3',
+              SOPInstanceUID: `1.2.3.${built.length}`,
+              StudyInstanceUID: '1.2',
+            },
+          },
+        ];
       },
     });
     await encodeResults(segmentationResult(refs), testContext(path.join(dir, 'out6')), {
       writers: [fake('SR'), fake('SEG')],
     });
-    expect(calls).toEqual(['SR after 0', 'SEG after 0']);
+    expect(calls).toEqual(['SR after 0', 'SEG after 1']);
     await expect(
       encodeResults(segmentationResult(refs), testContext(path.join(dir, 'out6')), {
         writers: [fake('SR'), fake('SR')],
       }),
     ).rejects.toBeInstanceOf(NodeError);
+  });
+
+  it('writes nothing when any writer rejects its input, even if earlier ones were valid', async () => {
+    const out = path.join(dir, 'out8');
+    const result = segmentationResult(refs);
+    result.measurements[0]!.unit = { code: '', meaning: '' }; // SEG is fine, the SR is not
+    await expect(encodeResults(result, testContext(out))).rejects.toMatchObject({ code: 'ENCODE_INVALID' });
+    expect(fs.existsSync(out)).toBe(false);
   });
 
   it('uses the injected underlay reader for renderings', async () => {

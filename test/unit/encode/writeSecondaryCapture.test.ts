@@ -85,7 +85,7 @@ describe('Secondary Capture', () => {
       result,
       ctx: testContext(path.join(dir, 'derived')),
       sources,
-      written: [],
+      built: [],
       readUnderlay: () => Promise.reject(new Error('not used')),
     });
     expect(objects.map((o) => [o.kind, o.sopClassUid])).toEqual([['DERIVED', '1.2.840.10008.5.1.4.1.1.7']]);
