@@ -59,7 +59,10 @@ export function modelBytes(graph: onnx.IGraphProto): Uint8Array {
   }).finish();
 }
 
-/** test-cxr-findings: logits[k] = mean(image) * W[k] + B[k]; the manifest applies sigmoid. */
+/**
+ * test-cxr-findings: logits[k] = mean(image) * W[k] + B[k] (the manifest applies sigmoid), and a
+ * heat map output equal to the (preprocessed) image.
+ */
 export const CXR_WEIGHTS = [6, -6, 0];
 export const CXR_BIAS = [-3, 3, -2];
 export function cxrFindingsGraph(): onnx.IGraphProto {
@@ -69,10 +72,11 @@ export function cxrFindingsGraph(): onnx.IGraphProto {
       node('ReduceMean', ['image'], ['mean'], [intsAttr('axes', [2, 3]), intAttr('keepdims', 0)]),
       node('Mul', ['mean', 'W'], ['scaled']),
       node('Add', ['scaled', 'B'], ['logits']),
+      node('Identity', ['image'], ['heatmap']),
     ],
     initializer: [floats('W', [1, 3], CXR_WEIGHTS), floats('B', [1, 3], CXR_BIAS)],
     input: [valueInfo('image', [1, 1, 64, 64])],
-    output: [valueInfo('logits', [1, 3])],
+    output: [valueInfo('logits', [1, 3]), valueInfo('heatmap', [1, 1, 64, 64])],
   };
 }
 
@@ -212,7 +216,7 @@ export function testManifests(): Record<
           { step: 'resize', rows: 64, columns: 64 },
           { step: 'normalize', method: 'fixed-range', range: [0, 4095], to: [0, 1] },
         ],
-        output: { tensor: 'logits' },
+        output: { tensor: 'logits', heatMap: { tensor: 'heatmap' } },
         postprocessing: [{ step: 'sigmoid' }],
         labels: [
           {

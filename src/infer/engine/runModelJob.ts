@@ -83,20 +83,33 @@ export async function runModelJob(job: ModelJobInput): Promise<ModelJobOutput> {
     for (const it of items) it.work = preprocess(it.work, [step], ctx);
     lap(`preprocess.${step.step}`);
   }
-  const runGraph = async (w: Work): Promise<TensorData> => {
+  const wanted = [
+    manifest.output.tensor,
+    ...(manifest.output.heatMap ? [manifest.output.heatMap.tensor] : []),
+  ];
+  const runGraphOutputs = async (w: Work): Promise<Record<string, TensorData>> => {
     const feeds: Record<string, TensorData> = { [manifest.input.tensor.name]: toInputTensor(w, manifest) };
     if (clinical && manifest.input.clinical) feeds[manifest.input.clinical.tensor] = clinical;
     lap('postprocess');
     const out = await job.runner.run(feeds);
     lap('run');
-    const o = out[manifest.output.tensor];
-    if (!o)
-      throw new NodeError('INFERENCE_FAILED', `model gave no output named ${manifest.output.tensor}`, [
-        `outputs: ${Object.keys(out).join(', ')}`,
-      ]);
-    return o;
+    for (const name of wanted) {
+      if (!out[name])
+        throw new NodeError('INFERENCE_FAILED', `model gave no output named ${name}`, [
+          `outputs: ${Object.keys(out).join(', ')}`,
+        ]);
+    }
+    return out;
   };
-  const r = await task({ manifest, items, settings: job.settings, runGraph, runner: job.runner });
+  const runGraph = async (w: Work): Promise<TensorData> => (await runGraphOutputs(w))[manifest.output.tensor];
+  const r = await task({
+    manifest,
+    items,
+    settings: job.settings,
+    runGraph,
+    runGraphOutputs,
+    runner: job.runner,
+  });
   lap('postprocess');
   return { outOfScope: false, reason: null, ...r, stageMs };
 }

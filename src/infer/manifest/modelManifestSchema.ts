@@ -225,6 +225,11 @@ export const modelManifestSchema = z
     output: z
       .object({
         tensor: z.string().min(1),
+        /** classification: a second output [..., h, w] in 0..1 per image, rendered on the SC as a heat map. */
+        heatMap: z
+          .object({ tensor: z.string().min(1) })
+          .strict()
+          .optional(),
         /** image-to-image: output units are stored with this rescale (PS3.3 C.7.6.16.2.9.1). */
         rescale: z.object({ slope: z.number().positive(), intercept: z.number() }).strict().optional(),
       })

@@ -51,7 +51,7 @@ describe('model job in a worker: classification (test-cxr-findings)', () => {
 
   it('gives sigmoid(mean * W + B) for every label with the manifest thresholds', async () => {
     // 3276 / 4095 = 0.8 after the fixed-range normalisation.
-    const { output } = await run('test-cxr-findings', [uniform(3276)]);
+    const { output, instances } = await run('test-cxr-findings', [uniform(3276)]);
     expect(output.outOfScope).toBe(false);
     const [cardio, effusion, ptx] = output.findings;
     expect(cardio.label).toBe('Cardiomegaly');
@@ -62,6 +62,16 @@ describe('model job in a worker: classification (test-cxr-findings)', () => {
     expect([cardio.threshold, effusion.threshold, ptx.threshold]).toEqual([0.5, 0.5, 0.3]);
     expect(cardio.code).toEqual({ value: '8186001', scheme: 'SCT', meaning: 'Cardiomegaly' });
     expect(output.algorithmParameters['threshold.Pneumothorax']).toBe('0.3');
+    // The heat map output (the preprocessed image) back on the 128 x 128 source image.
+    expect(output.heatMaps).toHaveLength(1);
+    const hm = output.heatMaps![0];
+    expect([hm.sopInstanceUid, hm.frameNumber, hm.rows, hm.columns]).toEqual([
+      instances[0].sopInstanceUid,
+      1,
+      128,
+      128,
+    ]);
+    expect(hm.data.every((v) => Math.abs(v - 0.8) < 1e-6)).toBe(true);
   });
 
   it('takes thresholds from the rule settings: per label first, then a global one', async () => {
