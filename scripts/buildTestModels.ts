@@ -185,6 +185,28 @@ export function volumeThresholdGraph(d: number, h: number, w: number): onnx.IGra
   };
 }
 
+/**
+ * A detection graph for tests (not committed): two boxes [2, 6] of an 8 x 8 image, the first
+ * (class 0) scored mean(image), the second (class 1) a constant 0.2.
+ */
+export function detectionGraph(): onnx.IGraphProto {
+  return {
+    name: 'test-detection',
+    node: [
+      node('ReduceMean', ['image'], ['mean'], [intsAttr('axes', [2, 3]), intAttr('keepdims', 0)]),
+      node('Concat', ['box0', 'mean', 'class0'], ['row0'], [intAttr('axis', 1)]),
+      node('Concat', ['row0', 'row1'], ['boxes'], [intAttr('axis', 0)]),
+    ],
+    initializer: [
+      floats('box0', [1, 4], [1, 1, 4, 4]),
+      floats('class0', [1, 1], [0]),
+      floats('row1', [1, 6], [2, 2, 6, 6, 0.2, 1]),
+    ],
+    input: [valueInfo('image', [1, 1, 8, 8])],
+    output: [valueInfo('boxes', [2, 6])],
+  };
+}
+
 const LUNG = { value: '39607008', scheme: 'SCT', meaning: 'Lung structure' };
 
 /** Manifests of the committed test models (sha256 added when written). */
