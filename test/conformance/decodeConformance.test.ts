@@ -14,7 +14,6 @@ jest.setTimeout(300_000);
 const EXPECTED_FAILURES: Record<string, RegExp> = {
   // malformed or odd on purpose
   'fo-dicom/GH1146.dcm': /Pixel Data holds 0 bytes/,
-  'fo-dicom/GH340.dcm': /Bits Allocated 12 is not supported/,
   'fo-dicom/genFile.dcm': /no SOI\/SOF marker/,
   'pydicom_deb/test_files/JPEG2000-embedded-sequence-delimiter.dcm': /produced no image/,
   'pydicom_deb/test_files/MR_truncated.dcm': /Pixel Data holds 8130 bytes/,

@@ -8,7 +8,7 @@ import { encapsulatedFrames } from './encapsulatedFrames';
 import { DEFLATED_IMAGE_FRAME_COMPRESSION, FRAME_DECODERS, J2K_SYNTAXES } from './frameDecoders';
 import { nativeFrameBytes, pixelDescription } from './pixelDescription';
 import { readPart10, type ParsedPart10 } from './readPart10';
-import { normaliseStoredBits, swapBytes, toStoredArray, unpackBits } from './storedValues';
+import { normaliseStoredBits, swapBytes, toStoredArray, unpack12, unpackBits } from './storedValues';
 
 const PACKED_422 = new Set(['YBR_FULL_422', 'YBR_PARTIAL_422']);
 
@@ -33,6 +33,12 @@ export async function decodePart10(buffer: Buffer): Promise<DecodedImage> {
   if (!isEncapsulated(ts) && ts !== DEFLATED_IMAGE_FRAME_COMPRESSION) {
     frames = nativeFrames(parsed, d);
   } else {
+    if (d.bitsAllocated === 12) {
+      throw new NodeError(
+        'DECODE_FAILED',
+        'DECODE_FAILED: Bits Allocated 12 is only supported for native (uncompressed) data',
+      );
+    }
     const decoder = FRAME_DECODERS.get(ts);
     if (!decoder)
       throw new NodeError(
@@ -111,6 +117,13 @@ function nativeFrames(parsed: ParsedPart10, d: PixelDescription): PixelArray[] {
     } else if (d.bitsAllocated === 1) {
       const count = d.rows * d.columns * d.samplesPerPixel;
       frames.push(unpackBits(bytes, f * count, count));
+    } else if (d.bitsAllocated === 12) {
+      const frame = unpack12(
+        bytes.subarray(f * frameBytes, (f + 1) * frameBytes),
+        d.rows * d.columns * d.samplesPerPixel,
+      );
+      normaliseStoredBits(frame, d);
+      frames.push(frame);
     } else {
       frames.push(nativeFrameFromBytes(bytes.subarray(f * frameBytes, (f + 1) * frameBytes), 0, d));
     }

@@ -11,7 +11,7 @@ export function pixelDescription(ds: NaturalDataset): PixelDescription {
   if (!rows || !columns || !bitsAllocated) {
     throw new NodeError('DECODE_FAILED', 'DECODE_FAILED: Rows, Columns or Bits Allocated missing or zero');
   }
-  if (![1, 8, 16, 32, 64].includes(bitsAllocated)) {
+  if (![1, 8, 12, 16, 32, 64].includes(bitsAllocated)) {
     throw new NodeError('DECODE_FAILED', `DECODE_FAILED: Bits Allocated ${bitsAllocated} is not supported`);
   }
   const bitsStored = num(ds, 'BitsStored') ?? bitsAllocated;
@@ -37,6 +37,7 @@ export function pixelDescription(ds: NaturalDataset): PixelDescription {
 export function nativeFrameBytes(d: PixelDescription): number {
   const pixels = d.rows * d.columns;
   if (d.bitsAllocated === 1) return Math.ceil((pixels * d.samplesPerPixel) / 8);
+  if (d.bitsAllocated === 12) return Math.ceil((pixels * d.samplesPerPixel * 3) / 2);
   const samples =
     d.photometricInterpretation === 'YBR_FULL_422' || d.photometricInterpretation === 'YBR_PARTIAL_422'
       ? pixels * 2

@@ -84,3 +84,18 @@ export function swapBytes(bytes: Uint8Array, unit: 2 | 4 | 8): void {
     }
   }
 }
+
+/**
+ * Unpacks ACR-NEMA style 12-bit packing (Bits Allocated 12, two values in three bytes, a retired
+ * layout still sent by old MR scanners): v0 = b0 | (b1 & 0x0F) << 8, v1 = b1 >> 4 | b2 << 4.
+ */
+export function unpack12(packed: Uint8Array, count: number): Uint16Array {
+  const out = new Uint16Array(count);
+  for (let i = 0, p = 0; i < count; i += 2, p += 3) {
+    const b0 = packed[p]!;
+    const b1 = packed[p + 1]!;
+    out[i] = b0 | ((b1 & 0x0f) << 8);
+    if (i + 1 < count) out[i + 1] = (b1 >> 4) | (packed[p + 2]! << 4);
+  }
+  return out;
+}

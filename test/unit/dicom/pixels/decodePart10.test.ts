@@ -143,6 +143,24 @@ describe('decodePart10 on synthetic native images', () => {
     expect(img.frames.map((f) => Array.from(f))).toEqual([bits.slice(0, 9), bits.slice(9)]);
   });
 
+  it('unpacks ACR-NEMA 12-bit packing (Bits Allocated 12: two values in three bytes)', async () => {
+    const values = [0x123, 0xabc, 0xfff, 0x000];
+    const packed = new Uint8Array(6);
+    for (let i = 0, p = 0; i < values.length; i += 2, p += 3) {
+      packed[p] = values[i]! & 0xff;
+      packed[p + 1] = (values[i]! >> 8) | ((values[i + 1]! & 0x0f) << 4);
+      packed[p + 2] = values[i + 1]! >> 4;
+    }
+    const img = await decodePart10(
+      syntheticPart10(mono(2, 2, 12, { BitsStored: 12, HighBit: 11 }), IMPLICIT_LE, {
+        values: [bytesOf(packed)],
+        vr: 'OW',
+      }),
+    );
+    expect(img.frames[0]).toBeInstanceOf(Uint16Array);
+    expect(Array.from(img.frames[0]!)).toEqual(values);
+  });
+
   it('inflates Deflated Image Frame Compression frames (1.2.840.10008.1.2.8.1)', async () => {
     const f1 = new Uint16Array([1, 2, 3, 4, 500, 600]);
     const f2 = new Uint16Array([7, 8, 9, 10, 11, 12]);
