@@ -88,9 +88,11 @@ export class WorkerPool {
 
   /**
    * Rejects queued and running runs and terminates every worker; resolves once all have exited
-   * (a worker busy in native code is terminated when that call returns).
+   * (a worker busy in native code is terminated when that call returns) or, at the latest, after
+   * `graceMs` on the clock: a worker still stuck then is unreferenced and left to end with the
+   * process.
    */
-  async close(): Promise<void> {
+  async close(graceMs = 30_000): Promise<void> {
     this.closed = true;
     for (const p of this.queue.splice(0))
       p.reject(new NodeError('MODEL_UNAVAILABLE', 'inference pool closed'));
@@ -104,7 +106,17 @@ export class WorkerPool {
       }
       this.retire(s.worker, busy);
     }
-    await Promise.all([...this.retiring.values()]);
+    if (this.retiring.size === 0) return;
+    let timer: TimerHandle | null = null;
+    const grace = new Promise<'grace'>((resolve) => {
+      timer = this.clock.setTimer(graceMs, () => resolve('grace'));
+    });
+    const outcome = await Promise.race([Promise.all([...this.retiring.values()]), grace]);
+    (timer as TimerHandle | null)?.cancel();
+    if (outcome === 'grace') {
+      this.logger.warn('infer.worker_left_running', { workers: this.retiring.size, graceMs });
+      for (const w of this.retiring.keys()) w.unref();
+    }
   }
 
   private pump(): void {
