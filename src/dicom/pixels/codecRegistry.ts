@@ -1,6 +1,7 @@
 import { Decoder as JpegLosslessDecoder } from 'jpeg-lossless-decoder-js';
 import { NodeError } from '../../pipeline/errors';
-import { decodeJpegDct } from './jpegDctDecoder';
+import type { PixelDescription } from './decodedImage';
+import { decodeJpegDct, type JpegDctImage } from './jpegDctDecoder';
 import { j2kCodestream, readJpegFrameHeader } from './jpegMarkers';
 
 /** One frame as a codec hands it back: little-endian samples, interleaved unless `planar`. */
@@ -87,22 +88,27 @@ function bytesFor(bits: number): 1 | 2 {
 }
 
 /** JPEG baseline/extended 8-bit via libjpeg-turbo; JPEG lossless (process 14, SV1) via jpeg-lossless-decoder-js (PS3.5 A.4.1). */
-export async function decodeJpeg(data: Uint8Array): Promise<CodecOutput> {
+export async function decodeJpeg(data: Uint8Array, d?: PixelDescription): Promise<CodecOutput> {
   const sof = readJpegFrameHeader(data);
   if (!sof) throw new NodeError('DECODE_FAILED', 'DECODE_FAILED: JPEG frame has no SOI/SOF marker');
   if (sof.sof === 0xc3 || sof.sof === 0xc7) return decodeJpegLossless(data);
   if (sof.sof === 0xf7) return decodeJpegLs(data);
-  if (sof.precision > 8 && (sof.sof === 0xc0 || sof.sof === 0xc1)) {
-    // libjpeg-turbo-8bit is 8-bit only: 12-bit extended (process 4) goes to the hand-written decoder
-    const img = decodeJpegDct(data);
-    return {
-      bytes: new Uint8Array(img.samples.buffer, img.samples.byteOffset, img.samples.byteLength),
-      bytesPerSample: 2,
-      samplesPerPixel: img.components,
-      rows: img.rows,
-      columns: img.columns,
-      planar: false,
-    };
+  const dct = sof.sof === 0xc0 || sof.sof === 0xc1;
+  // libjpeg-turbo-8bit is 8-bit only: 12-bit extended (process 4) goes to the hand-written decoder.
+  if (dct && sof.precision > 8) return dctOutput(decodeJpegDct(data));
+  // RGB coded without colour transform (PS3.5 8.2.1, Photometric Interpretation RGB) and with no
+  // JFIF/Adobe marker or 'R','G','B' component ids to say so: libjpeg would guess YCbCr and
+  // convert, so such frames go to the decoder that keeps the components as coded.
+  if (
+    dct &&
+    sof.components === 3 &&
+    d?.photometricInterpretation === 'RGB' &&
+    !sof.jfif &&
+    sof.adobeTransform === null
+  ) {
+    const ids = sof.componentIds.join(',');
+    if (ids !== '1,2,3' && ids !== '82,71,66')
+      return { ...dctOutput(decodeJpegDct(data)), photometricInterpretation: 'RGB' };
   }
   if (sof.sof !== 0xc0 && sof.sof !== 0xc1) {
     throw new NodeError(
@@ -128,7 +134,18 @@ export async function decodeJpeg(data: Uint8Array): Promise<CodecOutput> {
   };
 }
 
-/** JPEG lossless, non-hierarchical (processes 14 and 14 SV1). */
+function dctOutput(img: JpegDctImage): CodecOutput {
+  return {
+    bytes: new Uint8Array(img.samples.buffer, img.samples.byteOffset, img.samples.byteLength),
+    bytesPerSample: 2,
+    samplesPerPixel: img.components,
+    rows: img.rows,
+    columns: img.columns,
+    planar: false,
+  };
+}
+
+/** JPEG lossless, non-hierarchical (processes 14 and 14 SV1); the point transform Pt is undone (H.1.2.1). */
 export function decodeJpegLossless(data: Uint8Array): CodecOutput {
   const sof = readJpegFrameHeader(data);
   if (!sof) throw new NodeError('DECODE_FAILED', 'DECODE_FAILED: JPEG lossless frame has no SOF marker');
@@ -144,9 +161,15 @@ export function decodeJpegLossless(data: Uint8Array): CodecOutput {
       { cause: e },
     );
   }
+  const bytesPerSample = bytesFor(sof.precision);
+  if (sof.pointTransform > 0) {
+    // jpeg-lossless-decoder-js returns the difference-coded values before the point transform
+    const values = bytesPerSample === 2 ? new Uint16Array(out) : new Uint8Array(out);
+    for (let i = 0; i < values.length; i++) values[i] = values[i]! << sof.pointTransform;
+  }
   return {
     bytes: new Uint8Array(out),
-    bytesPerSample: bytesFor(sof.precision),
+    bytesPerSample,
     samplesPerPixel: sof.components,
     rows: sof.rows,
     columns: sof.columns,

@@ -1,14 +1,7 @@
 import { inflateRawSync, inflateSync } from 'node:zlib';
 import { NodeError } from '../../pipeline/errors';
 import { TransferSyntax } from '../transferSyntax';
-import {
-  decodeHtj2k,
-  decodeJ2k,
-  decodeJpeg,
-  decodeJpegLossless,
-  decodeJpegLs,
-  type CodecOutput,
-} from './codecRegistry';
+import { decodeHtj2k, decodeJ2k, decodeJpeg, decodeJpegLs, type CodecOutput } from './codecRegistry';
 import type { PixelDescription } from './decodedImage';
 import { rleDecode } from './rleDecode';
 
@@ -84,8 +77,8 @@ export const FRAME_DECODERS: ReadonlyMap<string, FrameDecoder> = new Map<string,
   [TransferSyntax.RLELossless, rle],
   [TransferSyntax.JPEGBaseline8Bit, decodeJpeg],
   [TransferSyntax.JPEGExtended12Bit, decodeJpeg],
-  [TransferSyntax.JPEGLossless, decodeJpegLossless],
-  [TransferSyntax.JPEGLosslessSV1, decodeJpegLossless],
+  [TransferSyntax.JPEGLossless, decodeJpeg],
+  [TransferSyntax.JPEGLosslessSV1, decodeJpeg],
   [TransferSyntax.JPEGLSLossless, decodeJpegLs],
   [TransferSyntax.JPEGLSNearLossless, decodeJpegLs],
   [TransferSyntax.JPEG2000Lossless, decodeJ2k],

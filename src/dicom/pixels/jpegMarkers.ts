@@ -1,4 +1,4 @@
-/** What the start-of-frame segment of a JPEG or JPEG-LS codestream says (ISO 10918-1 B.2.2). */
+/** What the headers of a JPEG or JPEG-LS codestream say (ISO 10918-1 B.2). */
 export interface JpegFrameHeader {
   /** The SOF marker's low byte: 0xc0 baseline, 0xc1 extended, 0xc3 lossless, 0xf7 JPEG-LS. */
   sof: number;
@@ -6,12 +6,23 @@ export interface JpegFrameHeader {
   rows: number;
   columns: number;
   components: number;
+  /** Component identifiers of the frame header (1,2,3 or 'R','G','B' steer libjpeg's colour guess). */
+  componentIds: number[];
+  /** A JFIF APP0 segment is present (the components are YCbCr). */
+  jfif: boolean;
+  /** The Adobe APP14 transform flag (0: no colour transform, 1: YCbCr), null when absent. */
+  adobeTransform: number | null;
+  /** Al of the first scan header: the point transform of a lossless scan (H.1.2.1), 0 if none. */
+  pointTransform: number;
 }
 
-/** Scans the markers of a JPEG codestream up to its first SOFn; null when there is none. */
+/** Scans the markers of a JPEG codestream up to its first SOS; null when there is no SOFn. */
 export function readJpegFrameHeader(data: Uint8Array): JpegFrameHeader | null {
   if (data.length < 4 || data[0] !== 0xff || data[1] !== 0xd8) return null;
   let p = 2;
+  let header: JpegFrameHeader | null = null;
+  let jfif = false;
+  let adobeTransform: number | null = null;
   while (p + 4 <= data.length) {
     if (data[p] !== 0xff) {
       p++;
@@ -26,19 +37,38 @@ export function readJpegFrameHeader(data: Uint8Array): JpegFrameHeader | null {
     const isSof =
       (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) ||
       marker === 0xf7;
-    if (isSof && p + 10 <= data.length) {
-      return {
+    if (marker === 0xe0 && length >= 7 && String.fromCharCode(...data.subarray(p + 4, p + 8)) === 'JFIF')
+      jfif = true;
+    if (marker === 0xee && length >= 12 && String.fromCharCode(...data.subarray(p + 4, p + 9)) === 'Adobe') {
+      adobeTransform = data[p + 15] ?? null;
+    }
+    if (isSof && !header && p + 10 <= data.length) {
+      const components = data[p + 9]!;
+      header = {
         sof: marker,
         precision: data[p + 4]!,
         rows: (data[p + 5]! << 8) | data[p + 6]!,
         columns: (data[p + 7]! << 8) | data[p + 8]!,
-        components: data[p + 9]!,
+        components,
+        componentIds: Array.from({ length: components }, (_, c) => data[p + 10 + 3 * c] ?? 0),
+        jfif,
+        adobeTransform,
+        pointTransform: 0,
       };
     }
-    if (marker === 0xda) return null; // start of scan before any SOF
+    if (marker === 0xda) {
+      if (header) {
+        // SOS: Ns, Ns x (Cs, Td/Ta), Ss, Se, Ah/Al (B.2.3)
+        const ns = data[p + 4] ?? 0;
+        header.pointTransform = (data[p + 4 + 1 + 2 * ns + 2] ?? 0) & 0x0f;
+        header.jfif = jfif;
+        header.adobeTransform = adobeTransform;
+      }
+      return header;
+    }
     p += 2 + length;
   }
-  return null;
+  return header;
 }
 
 /**

@@ -62,12 +62,33 @@ describe('JPEG and JPEG 2000 markers', () => {
       0x11,
       0,
     ]);
-    expect(readJpegFrameHeader(jpeg)).toEqual({
+    expect(readJpegFrameHeader(jpeg)).toMatchObject({
       sof: 0xc3,
       precision: 16,
       rows: 256,
       columns: 512,
       components: 1,
+    });
+  });
+
+  it('reads JFIF/Adobe markers, component ids and the point transform of the first scan', () => {
+    const jpeg = new Uint8Array([
+      ...[0xff, 0xd8],
+      ...[0xff, 0xe0, 0x00, 0x07, 0x4a, 0x46, 0x49, 0x46, 0x00], // APP0 JFIF
+      ...[0xff, 0xee, 0x00, 0x0e, 0x41, 0x64, 0x6f, 0x62, 0x65, 0, 100, 0, 0, 0, 0, 1], // APP14 Adobe, transform 1
+      ...[0xff, 0xc3, 0x00, 0x11, 12, 0, 4, 0, 4, 3, 0x52, 0x11, 0, 0x47, 0x11, 0, 0x42, 0x11, 0], // SOF3, ids R G B
+      ...[0xff, 0xda, 0x00, 0x0c, 3, 0x52, 0, 0x47, 0, 0x42, 0, 1, 0, 0x02], // SOS: Ss=1, Se=0, Al=2
+    ]);
+    expect(readJpegFrameHeader(jpeg)).toEqual({
+      sof: 0xc3,
+      precision: 12,
+      rows: 4,
+      columns: 4,
+      components: 3,
+      componentIds: [0x52, 0x47, 0x42],
+      jfif: true,
+      adobeTransform: 1,
+      pointTransform: 2,
     });
   });
 
