@@ -67,12 +67,18 @@ export async function runServe(
   const logger = createLogger({ level: config.logging.level });
   const app = createApp({ config, logger });
   const ports = await app.start();
-  logger.info('node.started', {
-    ...ports,
-    aeTitle: app.config.aeTitle,
-    dataDir: app.config.dataDir,
-    pid: process.pid,
-  });
+  // Always printed, whatever the log level: scripts and supervisors read the ports from it.
+  process.stdout.write(
+    `${JSON.stringify({
+      level: 'info',
+      event: 'node.started',
+      time: new Date().toISOString(),
+      ...ports,
+      aeTitle: app.config.aeTitle,
+      dataDir: app.config.dataDir,
+      pid: process.pid,
+    })}\n`,
+  );
   const signal = await waitForStop();
   logger.info('node.stopping', { signal });
   await app.stop();

@@ -69,7 +69,29 @@ interface Syntax {
 const hex = (n: number) => n.toString(16).toUpperCase().padStart(4, '0');
 const tagText = (g: number, e: number) => `(${hex(g)},${hex(e)})`;
 
+/** Top-level attributes the index needs, read during the walk (PS3.6 tags → keywords). */
+const IDENTIFYING: ReadonlyMap<number, string> = new Map([
+  [0x00080016, 'SOPClassUID'],
+  [0x00080018, 'SOPInstanceUID'],
+  [0x00080060, 'Modality'],
+  [0x0020000d, 'StudyInstanceUID'],
+  [0x0020000e, 'SeriesInstanceUID'],
+  [0x00200013, 'InstanceNumber'],
+  [0x00201002, 'ImagesInAcquisition'],
+  [0x00280008, 'NumberOfFrames'],
+]);
+
+/** A UI/CS/IS value as text: padding (NUL, space) removed. */
+function valueText(b: Buffer): string {
+  return b
+    .toString('latin1')
+    .replace(/[\0 ]+$/, '')
+    .trim();
+}
+
 class Walker {
+  /** Values of the IDENTIFYING attributes found at the top level. */
+  readonly values: Record<string, string> = {};
   constructor(private readonly w: Window) {}
 
   private fail(msg: string): never {
@@ -131,6 +153,8 @@ class Walker {
       } else {
         if (pos + length > end)
           this.fail(`element ${tagText(g, e)} of ${length} bytes is longer than the ${end - pos} bytes left`);
+        const keyword = depth === 0 ? IDENTIFYING.get(((g << 16) | e) >>> 0) : undefined;
+        if (keyword && length <= 1024) this.values[keyword] = valueText(await this.w.bytes(pos, length));
         pos += length;
       }
     }
@@ -177,7 +201,7 @@ class Walker {
 }
 
 /** Offset of the data set in a Part 10 file: after the preamble, "DICM" and group 0002 (PS3.10 7.1). */
-async function datasetOffset(w: Window): Promise<number> {
+async function datasetOffset(w: Window, meta: Record<number, string>): Promise<number> {
   if (w.size < 132 || (await w.bytes(128, 4)).toString('latin1') !== 'DICM') {
     throw new DatasetInvalidError('not a Part 10 file: the "DICM" prefix is missing (PS3.10 7.1)');
   }
@@ -190,25 +214,68 @@ async function datasetOffset(w: Window): Promise<number> {
     if (LONG_VRS.has(vr)) {
       if (pos + 12 > w.size) break;
       pos += 12 + (await w.bytes(pos + 8, 4)).readUInt32LE(0);
-    } else pos += 8 + h.readUInt16LE(6);
+    } else {
+      const length = h.readUInt16LE(6);
+      if (vr === 'UI' && pos + 8 + length <= w.size)
+        meta[h.readUInt16LE(2)] = valueText(await w.bytes(pos + 8, length));
+      pos += 8 + length;
+    }
   }
   if (pos > w.size) throw new DatasetInvalidError('the File Meta Information is cut short');
   return pos;
 }
 
-/** Throws DatasetInvalidError when the data set of a Part 10 file is structurally broken. */
-export async function checkDatasetStructure(file: string, transferSyntaxUid: string): Promise<void> {
-  if (transferSyntaxUid === DEFLATED) return; // the structure is inside the deflate stream
+/** What one pass over a stored Part 10 file found. */
+export interface Part10Scan {
+  /** The transfer syntax the data set was walked with. */
+  transferSyntaxUid: string;
+  /** (0002,0002) and (0002,0003), empty when absent. */
+  mediaStorageSopClassUid: string;
+  mediaStorageSopInstanceUid: string;
+  sizeBytes: number;
+  /**
+   * Top-level identifying attributes by keyword (SOPInstanceUID, StudyInstanceUID, Modality...),
+   * as text; null for a deflated data set, which is not walked.
+   */
+  dataset: Record<string, string> | null;
+}
+
+/**
+ * One pass over a stored Part 10 file: checks the structure of its data set (throws
+ * DatasetInvalidError when it is broken) and reads the identifying attributes on the way, so the
+ * node never parses a received instance twice. `transferSyntaxUid` overrides (0002,0010).
+ */
+export async function scanPart10(file: string, transferSyntaxUid?: string): Promise<Part10Scan> {
   const fh = await fs.open(file, 'r');
   try {
     const w = new Window(fh, (await fh.stat()).size);
-    const start = await datasetOffset(w);
-    const syntax: Syntax = {
-      explicit: transferSyntaxUid !== IMPLICIT_LE,
-      littleEndian: transferSyntaxUid !== EXPLICIT_BE,
+    const meta: Record<number, string> = {};
+    const start = await datasetOffset(w, meta);
+    const ts = transferSyntaxUid ?? meta[0x0010] ?? '';
+    if (!ts) throw new DatasetInvalidError('TransferSyntaxUID (0002,0010) is missing');
+    const scan: Part10Scan = {
+      transferSyntaxUid: ts,
+      mediaStorageSopClassUid: meta[0x0002] ?? '',
+      mediaStorageSopInstanceUid: meta[0x0003] ?? '',
+      sizeBytes: w.size,
+      dataset: null,
     };
-    await new Walker(w).elements(start, w.size, false, syntax, 0);
+    if (ts === DEFLATED) return scan; // the structure is inside the deflate stream
+    const walker = new Walker(w);
+    await walker.elements(
+      start,
+      w.size,
+      false,
+      { explicit: ts !== IMPLICIT_LE, littleEndian: ts !== EXPLICIT_BE },
+      0,
+    );
+    return { ...scan, dataset: walker.values };
   } finally {
     await fh.close();
   }
+}
+
+/** Throws DatasetInvalidError when the data set of a Part 10 file is structurally broken. */
+export async function checkDatasetStructure(file: string, transferSyntaxUid: string): Promise<void> {
+  await scanPart10(file, transferSyntaxUid);
 }

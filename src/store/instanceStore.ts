@@ -5,13 +5,13 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Db } from '../db/openDatabase';
 import type { InstanceRow } from '../db/seriesRepository';
-import { readDicomHeader } from '../dicom/readDicomHeader';
+import { readDicomHeader, type DicomHeader } from '../dicom/readDicomHeader';
 import type { Logger } from '../logging/logger';
 import type { AuditSink } from '../pipeline/audit';
 import type { Clock } from '../pipeline/clock';
 import { NodeError, OutOfResourcesError, type LimitExceededError } from '../pipeline/errors';
 import type { InstanceSource, PeerInfo, ReceivedInstance } from '../pipeline/types';
-import { checkDatasetStructure } from './checkDatasetStructure';
+import { scanPart10 } from './checkDatasetStructure';
 import { buildFileMetaInformation } from './fileMetaInformation';
 import { assertFreeSpace } from './freeSpace';
 import { InstanceFileWriter } from './instanceFileWriter';
@@ -174,9 +174,18 @@ export class InstanceStore {
     let facts: InstanceFacts;
     let sizeBytes: number;
     try {
-      facts = validateHeader(await readDicomHeader(tempPath), expected);
-      await checkDatasetStructure(tempPath, facts.transferSyntaxUid);
-      sizeBytes = (await fs.stat(tempPath)).size;
+      const scan = await scanPart10(tempPath, expected.transferSyntaxUid);
+      // A deflated data set is not walked: dcmjs inflates and reads its header instead.
+      const header: DicomHeader = scan.dataset
+        ? {
+            transferSyntaxUid: scan.transferSyntaxUid,
+            mediaStorageSopClassUid: scan.mediaStorageSopClassUid,
+            mediaStorageSopInstanceUid: scan.mediaStorageSopInstanceUid,
+            dataset: scan.dataset,
+          }
+        : await readDicomHeader(tempPath);
+      facts = validateHeader(header, expected);
+      sizeBytes = scan.sizeBytes;
     } catch (e) {
       await fs.rm(tempPath, { force: true });
       log.warn('store.instance.invalid', {
