@@ -190,6 +190,10 @@ describeIf({ shared: true })('pixel decoding over every file of ../shared/data/d
     'pydicom-data/US1_UNCR.dcm': ['pydicom-data/US1_J2KR.dcm'],
     'pydicom-data/JLSL_RGB_ILV0.dcm': ['pydicom-data/JLSL_RGB_ILV1.dcm', 'pydicom-data/JLSL_RGB_ILV2.dcm'],
     'pydicom-data/gdcm-US-ALOKA-16.dcm': ['pydicom-data/gdcm-US-ALOKA-16_big.dcm'],
+    // the same CT with the J2K sign and Pixel Representation disagreeing either way
+    'pylibjpeg-data/JPEG2000Lossless/TOSHIBA_J2K_SIZ0_PixRep1.dcm': [
+      'pylibjpeg-data/JPEG2000Lossless/TOSHIBA_J2K_SIZ1_PixRep0.dcm',
+    ],
   };
 
   it.each(Object.entries(LOSSLESS_FAMILIES))(

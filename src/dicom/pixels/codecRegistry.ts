@@ -17,6 +17,8 @@ export interface CodecOutput {
   photometricInterpretation?: string;
   /** The bytes are a native frame (1-bit packed, YBR 4:2:2 packed) as PS3.5 8.1 lays it out. */
   native?: boolean;
+  /** The codestream declares signed samples (JPEG 2000 SIZ Ssiz). */
+  signed?: boolean;
 }
 
 type CornerstoneModule = Record<string, new () => CornerstoneDecoder>;
@@ -224,5 +226,6 @@ function cornerstoneOutput(info: CornerstoneFrameInfo, bytes: Uint8Array): Codec
     rows: info.height,
     columns: info.width,
     planar: false,
+    signed: info.isSigned,
   };
 }

@@ -26,7 +26,7 @@ export async function decodePart10(buffer: Buffer): Promise<DecodedImage> {
   const parsed = readPart10(buffer);
   if (parsed.pixelValues.length === 0)
     throw new NodeError('DECODE_FAILED', 'DECODE_FAILED: the dataset has no Pixel Data');
-  const d = pixelDescription(parsed.header);
+  let d = pixelDescription(parsed.header);
   const ts = parsed.transferSyntaxUid;
   let frames: PixelArray[];
   let photometric = d.photometricInterpretation;
@@ -49,6 +49,9 @@ export async function decodePart10(buffer: Buffer): Promise<DecodedImage> {
     frames = [];
     for (const f of encoded) {
       const out = await decoder(f, d);
+      // A JPEG 2000 codestream that declares signed samples wins over Pixel Representation 0
+      // (the TOSHIBA SIZ1/PixRep0 case); an unsigned codestream with PR 1 keeps PR's sign.
+      if (out.signed && d.pixelRepresentation === 0) d = { ...d, pixelRepresentation: 1 };
       const frame = out.native ? nativeFrameFromBytes(out.bytes, 0, d) : codecFrame(out, d);
       frames.push(frame);
       if (out.photometricInterpretation) photometric = out.photometricInterpretation;
