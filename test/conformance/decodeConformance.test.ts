@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { NodeError } from '../../src/pipeline/errors';
-import { decodeFile, type DecodedImage } from '../../src/dicom/pixels';
+import { decodeFile, toDisplayRgb, type DecodedImage } from '../../src/dicom/pixels';
 import { DICOM_DIR, describeIf } from '../helpers/env';
 
 jest.setTimeout(300_000);
@@ -232,4 +232,23 @@ describeIf({ shared: true })('pixel decoding over every file of ../shared/data/d
       expect(meanAbsDiff(a, b)).toBeLessThanOrEqual(tolerance);
     },
   );
+
+  it('displays the MONOCHROME1-labelled copy of the torchxrayvision chest X-ray inverted', async () => {
+    const dir = 'torchxrayvision';
+    const original = await decodeFile(
+      file(`${dir}/1.2.276.0.7230010.3.1.4.8323329.6904.1517875201.850819.dcm`),
+    );
+    const fake = await decodeFile(file(`${dir}/Fake_MONOHR1.dcm`));
+    expect([original.photometricInterpretation, fake.photometricInterpretation]).toEqual([
+      'MONOCHROME2',
+      'MONOCHROME1',
+    ]);
+    expect(sameValues(original, fake)).toBe(true);
+    const a = toDisplayRgb(original, 0);
+    const b = toDisplayRgb(fake, 0);
+    let inverted = 0;
+    for (let i = 0; i < a.length; i++) if (a[i] === 255 - b[i]!) inverted++;
+    expect(inverted).toBe(a.length);
+    expect(a.length).toBe(1024 * 1024 * 3);
+  });
 });
