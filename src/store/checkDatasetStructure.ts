@@ -41,16 +41,30 @@ const IMPLICIT_LE = '1.2.840.10008.1.2';
 const EXPLICIT_BE = '1.2.840.10008.1.2.2';
 const DEFLATED = '1.2.840.10008.1.2.1.99';
 
-/** Reads small windows of a file, cached in 64 KiB blocks. */
+/** What is already known of a file: its first bytes (kept while it was written) and its size. */
+export interface KnownHead {
+  head: Buffer;
+  size: number;
+}
+
+/**
+ * Reads small windows of a file, cached in 64 KiB blocks. Starts from the bytes kept while the
+ * file was written, so a single-frame instance is walked without reading the file back.
+ */
 class Window {
   private start = 0;
-  private buf = Buffer.alloc(0);
+  private buf: Buffer;
+  private fh: fs.FileHandle | null = null;
   constructor(
-    private readonly fh: fs.FileHandle,
+    private readonly file: string,
     readonly size: number,
-  ) {}
+    head: Buffer = Buffer.alloc(0),
+  ) {
+    this.buf = head;
+  }
   async bytes(pos: number, n: number): Promise<Buffer> {
     if (pos < this.start || pos + n > this.start + this.buf.length) {
+      this.fh ??= await fs.open(this.file, 'r');
       const want = Math.max(n, 64 * 1024);
       const b = Buffer.alloc(want);
       const { bytesRead } = await this.fh.read(b, 0, want, pos);
@@ -58,6 +72,10 @@ class Window {
       this.buf = b.subarray(0, bytesRead);
     }
     return this.buf.subarray(pos - this.start, pos - this.start + n);
+  }
+  async close(): Promise<void> {
+    await this.fh?.close();
+    this.fh = null;
   }
 }
 
@@ -245,10 +263,13 @@ export interface Part10Scan {
  * DatasetInvalidError when it is broken) and reads the identifying attributes on the way, so the
  * node never parses a received instance twice. `transferSyntaxUid` overrides (0002,0010).
  */
-export async function scanPart10(file: string, transferSyntaxUid?: string): Promise<Part10Scan> {
-  const fh = await fs.open(file, 'r');
+export async function scanPart10(
+  file: string,
+  transferSyntaxUid?: string,
+  known?: KnownHead,
+): Promise<Part10Scan> {
+  const w = new Window(file, known?.size ?? (await fs.stat(file)).size, known?.head);
   try {
-    const w = new Window(fh, (await fh.stat()).size);
     const meta: Record<number, string> = {};
     const start = await datasetOffset(w, meta);
     const ts = transferSyntaxUid ?? meta[0x0010] ?? '';
@@ -271,7 +292,7 @@ export async function scanPart10(file: string, transferSyntaxUid?: string): Prom
     );
     return { ...scan, dataset: walker.values };
   } finally {
-    await fh.close();
+    await w.close();
   }
 }
 

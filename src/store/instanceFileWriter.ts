@@ -20,11 +20,18 @@ export interface InstanceFileWriterOptions {
 export interface WriteOutcome {
   /** Chunk bytes received (prefix excluded). */
   bytes: number;
+  /** The first bytes of the file (prefix included), at most HEAD_BYTES. */
+  head: Buffer;
+  /** Size of the file: prefix + chunk bytes. */
+  fileSize: number;
   /** The first failure; null when every byte is on disk and fsynced. */
   error: NodeError | null;
 }
 
 const NO_SPACE = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
+
+/** Bytes kept from the start of the file, so its header is read without reading it back. */
+export const HEAD_BYTES = 64 * 1024;
 
 /**
  * A Writable that streams into a temp file and fsyncs it on end. It never errors and never
@@ -36,18 +43,25 @@ const NO_SPACE = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
 export class InstanceFileWriter extends Writable {
   private fh: fs.FileHandle | null = null;
   private bytes = 0;
+  private readonly headChunks: Buffer[] = [];
+  private headLength = 0;
   private error: NodeError | null = null;
   private readonly done: Promise<WriteOutcome>;
 
   constructor(private readonly opts: InstanceFileWriterOptions) {
     super({ highWaterMark: 256 * 1024 });
     this.done = new Promise((resolve) => {
-      this.once('finish', () => resolve({ bytes: this.bytes, error: this.error }));
+      const outcome = (error: NodeError | null): WriteOutcome => ({
+        bytes: this.bytes,
+        head: Buffer.concat(this.headChunks),
+        fileSize: (this.opts.prefix?.length ?? 0) + this.bytes,
+        error,
+      });
+      this.once('finish', () => resolve(outcome(this.error)));
       this.once('close', () =>
-        resolve({
-          bytes: this.bytes,
-          error: this.error ?? new OutOfResourcesError('the transfer ended before the last fragment'),
-        }),
+        resolve(
+          outcome(this.error ?? new OutOfResourcesError('the transfer ended before the last fragment')),
+        ),
       );
     });
   }
@@ -62,6 +76,7 @@ export class InstanceFileWriter extends Writable {
       try {
         await this.opts.precheck?.();
         this.fh = await fs.open(this.opts.tempPath, 'wx', 0o640);
+        if (this.opts.prefix) this.keepHead(this.opts.prefix);
         if (this.opts.prefix?.length) await this.fh.write(this.opts.prefix);
       } catch (e) {
         await this.fail(e);
@@ -75,6 +90,7 @@ export class InstanceFileWriter extends Writable {
     let n = 0;
     for (const c of chunks) n += c.chunk.length;
     this.bytes += n;
+    for (const c of chunks) this.keepHead(c.chunk);
     if (this.bytes > this.opts.maxBytes) {
       const e = new LimitExceededError(`the dataset exceeds the limit of ${this.opts.maxBytes} bytes`);
       // The temp file is gone before the producer hears of it (it aborts the association).
@@ -114,6 +130,13 @@ export class InstanceFileWriter extends Writable {
         await fs.rm(this.opts.tempPath, { force: true }).catch(() => undefined);
       callback(err);
     })();
+  }
+
+  private keepHead(b: Buffer): void {
+    if (this.headLength >= HEAD_BYTES) return;
+    const part = Buffer.from(b.subarray(0, HEAD_BYTES - this.headLength));
+    this.headChunks.push(part);
+    this.headLength += part.length;
   }
 
   /** Records the first failure, closes and removes the temp file; later data is discarded. */

@@ -11,7 +11,7 @@ import type { AuditSink } from '../pipeline/audit';
 import type { Clock } from '../pipeline/clock';
 import { NodeError, OutOfResourcesError, type LimitExceededError } from '../pipeline/errors';
 import type { InstanceSource, PeerInfo, ReceivedInstance } from '../pipeline/types';
-import { scanPart10 } from './checkDatasetStructure';
+import { scanPart10, type KnownHead } from './checkDatasetStructure';
 import { buildFileMetaInformation } from './fileMetaInformation';
 import { assertFreeSpace } from './freeSpace';
 import { InstanceFileWriter } from './instanceFileWriter';
@@ -70,6 +70,8 @@ export class InstanceStore {
   private readonly index: InstanceIndex;
   private readonly tempDir: string;
   private readonly dataDir: string;
+  /** The 256 `instances/<2 hex>` folders, once known to exist. */
+  private readonly knownDirs = new Set<string>();
 
   constructor(private readonly opts: InstanceStoreOptions) {
     this.dataDir = path.resolve(opts.dataDir);
@@ -124,11 +126,17 @@ export class InstanceStore {
     const result = (async () => {
       const out = await stream.outcome();
       if (out.error) throw out.error;
-      return this.finalize(tempPath, o.peer, o.source, {
-        sopInstanceUid: o.sopInstanceUid,
-        sopClassUid: o.sopClassUid,
-        transferSyntaxUid: o.transferSyntaxUid,
-      });
+      return this.finalize(
+        tempPath,
+        o.peer,
+        o.source,
+        {
+          sopInstanceUid: o.sopInstanceUid,
+          sopClassUid: o.sopClassUid,
+          transferSyntaxUid: o.transferSyntaxUid,
+        },
+        { head: out.head, size: out.fileSize },
+      );
     })();
     result.catch(() => undefined); // the caller may be gone (association aborted)
     return { stream, result, cancel: () => void stream.destroy() };
@@ -160,7 +168,7 @@ export class InstanceStore {
     }
     const out = await stream.outcome();
     if (out.error) throw out.error;
-    return this.finalize(tempPath, peer, source, {});
+    return this.finalize(tempPath, peer, source, {}, { head: out.head, size: out.fileSize });
   }
 
   /** Header check, atomic rename, directory fsync, then the index transaction. */
@@ -169,12 +177,13 @@ export class InstanceStore {
     peer: PeerInfo,
     source: InstanceSource,
     expected: HeaderExpectation,
+    known: KnownHead,
   ): Promise<ReceivedInstance> {
     const log = this.opts.logger.child({ associationId: peer.associationId });
     let facts: InstanceFacts;
     let sizeBytes: number;
     try {
-      const scan = await scanPart10(tempPath, expected.transferSyntaxUid);
+      const scan = await scanPart10(tempPath, expected.transferSyntaxUid, known);
       // A deflated data set is not walked: dcmjs inflates and reads its header instead.
       const header: DicomHeader = scan.dataset
         ? {
@@ -270,14 +279,17 @@ export class InstanceStore {
   /** rename(2) is atomic; the directory entry is fsynced so the name survives a crash. */
   private async renameDurably(from: string, to: string): Promise<void> {
     const dir = path.dirname(to);
-    let created = false;
-    try {
-      await fs.mkdir(dir);
-      created = true;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    if (!this.knownDirs.has(dir)) {
+      let created = false;
+      try {
+        await fs.mkdir(dir);
+        created = true;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+      if (created) await fsyncDir(path.dirname(dir));
+      this.knownDirs.add(dir);
     }
-    if (created) await fsyncDir(path.dirname(dir));
     await fs.rename(from, to);
     await fsyncDir(dir);
   }
