@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { NodeError } from '../../src/pipeline/errors';
-import { decodeFile, toDisplayRgb, type DecodedImage } from '../../src/dicom/pixels';
+import { readDicomHeader } from '../../src/dicom/readDicomHeader';
+import { decodeFile, paletteToRgb, toDisplayRgb, type DecodedImage } from '../../src/dicom/pixels';
 import { DICOM_DIR, describeIf } from '../helpers/env';
 
 jest.setTimeout(300_000);
@@ -250,5 +251,22 @@ describeIf({ shared: true })('pixel decoding over every file of ../shared/data/d
     for (let i = 0; i < a.length; i++) if (a[i] === 255 - b[i]!) inverted++;
     expect(inverted).toBe(a.length);
     expect(a.length).toBe(1024 * 1024 * 3);
+  });
+
+  it('reads the 8-bit Hot Iron colour palette (PS3.6 Annex B well-known palette): black to red to white', async () => {
+    const { dataset } = await readDicomHeader(file('pydicom_deb/palettes/hotiron.dcm'));
+    const rgb = paletteToRgb(
+      Array.from({ length: 256 }, (_, i) => i),
+      dataset,
+    );
+    const channel = (c: number): number[] => Array.from({ length: 256 }, (_, i) => rgb[i * 3 + c]!);
+    for (const c of [0, 1, 2]) {
+      const v = channel(c);
+      expect(v.every((x, i) => i === 0 || x >= v[i - 1]!)).toBe(true);
+      expect([v[0], v[255]]).toEqual([0, 255]);
+    }
+    // red rises first: it saturates before green and blue start
+    expect(channel(0)[127]).toBeGreaterThan(channel(1)[127]!);
+    expect(channel(1)[191]).toBeGreaterThanOrEqual(channel(2)[191]!);
   });
 });
