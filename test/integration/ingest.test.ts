@@ -83,6 +83,37 @@ describeIf({ shared: true, tools: ['storescu', 'echoscu'] })('ingest over DIMSE 
     expect(auditEvents(node.app, 'instance.duplicate').length).toBe(1);
   }, 180_000);
 
+  test('three associations pushing the same series at once: every push succeeds, each instance kept once', async () => {
+    const before = auditEvents(node.app, 'instance.duplicate').length;
+    const runs = await Promise.all(
+      [1, 2, 3].map((i) =>
+        runTool(
+          'storescu',
+          [
+            '-aet',
+            `MODALITY${i}`,
+            '-aec',
+            'PACSAI',
+            '-R',
+            '127.0.0.1',
+            String(node.port),
+            '+sd',
+            BRAIN_SERIES_DIR,
+          ],
+          120_000,
+        ),
+      ),
+    );
+    expect(runs.map((r) => r.code)).toEqual([0, 0, 0]);
+    const header = await readDicomHeader(listFiles(BRAIN_SERIES_DIR)[0]!);
+    const n = node.app.db
+      .prepare('SELECT COUNT(*) AS n FROM instances WHERE series_instance_uid = ?')
+      .get(String(header.dataset.SeriesInstanceUID)) as { n: number };
+    expect(n.n).toBe(172);
+    expect(auditEvents(node.app, 'instance.duplicate').length - before).toBe(3 * 172);
+    expect(fs.readdirSync(path.join(node.dataDir, 'tmp'))).toEqual([]);
+  }, 180_000);
+
   test('one file of each transfer syntax in dcm_qa_ts is stored as sent', async () => {
     const dir = path.join(DICOM_DIR, 'dcm_qa_ts', 'In');
     for (const file of listFiles(dir)) {
