@@ -22,7 +22,18 @@ interface RunningNode {
 function startServe(dataDir: string): Promise<RunningNode> {
   const child = spawn(
     process.execPath,
-    [BIN, 'serve', '--port', '0', '--data-dir', dataDir, '--ae-title', 'PACSAI', '--series-quiet-seconds', '2'],
+    [
+      BIN,
+      'serve',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--ae-title',
+      'PACSAI',
+      '--series-quiet-seconds',
+      '2',
+    ],
     { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] },
   );
   return new Promise((resolve, reject) => {
@@ -55,9 +66,24 @@ describeIf({ shared: true, tools: ['storescu'] })('crash in the middle of a push
     const first = await startServe(dataDir);
 
     // Push the brain series; count the success responses as storescu reports them.
-    const scu = spawn('storescu', ['-v', '-aet', 'MODALITY', '-aec', 'PACSAI', '-R', '127.0.0.1', String(first.port), '+sd', BRAIN_SERIES_DIR], {
-      env: dcmtkEnv(),
-    });
+    const scu = spawn(
+      'storescu',
+      [
+        '-v',
+        '-aet',
+        'MODALITY',
+        '-aec',
+        'PACSAI',
+        '-R',
+        '127.0.0.1',
+        String(first.port),
+        '+sd',
+        BRAIN_SERIES_DIR,
+      ],
+      {
+        env: dcmtkEnv(),
+      },
+    );
     const acknowledged: string[] = [];
     let sending: string | null = null;
     const killed = new Promise<void>((resolve) => {
@@ -105,7 +131,11 @@ describeIf({ shared: true, tools: ['storescu'] })('crash in the middle of a push
       const deadline = Date.now() + 30_000;
       while (Date.now() < deadline) {
         const r = cli(['series', 'list', '--data-dir', dataDir, '--json']);
-        const rows = r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { state: string; instances: number });
+        const rows = r.stdout
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as { state: string; instances: number });
         state = rows[0]?.state ?? '';
         if (state === 'complete') {
           expect(rows[0]!.instances).toBeGreaterThanOrEqual(acknowledged.length);
