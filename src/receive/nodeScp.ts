@@ -96,7 +96,15 @@ export class NodeScp extends Scp {
     sock.on('data', () => this.applyBackpressure());
     this.on('networkError', (e: Error) => {
       if (this.closing) return;
-      this.refuse('network-error', e?.message ?? String(e), ABORT_REASON_NOT_SPECIFIED);
+      const message = e?.message ?? String(e);
+      // dcmjs-dimse reports its association and PDU timers (dimse.*TimeoutSeconds) this way too,
+      // after sending its own A-ABORT.
+      const timeout = /timeout/i.test(message);
+      this.refuse(
+        timeout ? 'timeout' : 'network-error',
+        message,
+        timeout ? null : ABORT_REASON_NOT_SPECIFIED,
+      );
     });
     this.on('close', () => this.onClose());
   }
@@ -343,7 +351,7 @@ export class NodeScp extends Scp {
   }
 
   /** Aborts the association (PS3.8 9.3.8) for a protocol or limit violation, and drops the socket. */
-  private refuse(problem: string, detail: string, abortReason: number): void {
+  private refuse(problem: string, detail: string, abortReason: number | null): void {
     if (this.closing) return;
     this.closing = true;
     this.sock.pause();
@@ -354,7 +362,7 @@ export class NodeScp extends Scp {
       peerAddress: this.peer.peerAddress,
     });
     const hadAssociation = this.state !== 'connected';
-    if (this.state === 'accepted') {
+    if (this.state === 'accepted' && abortReason !== null) {
       try {
         this.sendAbort(ABORT_SOURCE_PROVIDER, abortReason);
       } catch {
