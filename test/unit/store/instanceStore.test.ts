@@ -128,6 +128,23 @@ describe('InstanceStore', () => {
     expect(fs.readdirSync(path.dirname(first.result.filePath))).toHaveLength(1);
   });
 
+  test('the same instance on two associations at once is kept once; one answer says duplicate', async () => {
+    const uids = {
+      sopInstanceUid: '1.2.826.0.1.99.1',
+      seriesInstanceUid: '1.2.826.0.1.99.2',
+      studyInstanceUid: '1.2.826.0.1.99.3',
+    };
+    const [a, b] = await Promise.all([sendDimse(store, uids), sendDimse(store, uids)]);
+    expect([a.result.duplicate, b.result.duplicate].sort()).toEqual([false, true]);
+    expect(a.result.filePath).toBe(b.result.filePath);
+    expect(new SeriesRepository(db).get(uids.seriesInstanceUid)?.instance_count).toBe(1);
+    const files = fs
+      .readdirSync(path.join(dataDir, 'instances'))
+      .flatMap((d) => fs.readdirSync(path.join(dataDir, 'instances', d)));
+    expect(files).toHaveLength(1);
+    expect(tmpFiles()).toEqual([]);
+  });
+
   test('an instance for a completed series is a late arrival', async () => {
     const first = await sendDimse(store, {});
     const seriesUid = String(first.dataset.SeriesInstanceUID);
