@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { Writable } from 'node:stream';
 import { Dataset, Scp, constants, responses, type association, type requests } from 'dcmjs-dimse';
 import type { Logger } from '../logging/logger';
 import type { AuditSink } from '../pipeline/audit';
@@ -39,6 +40,7 @@ type State = 'connected' | 'accepted' | 'ended';
 const ABORT_SOURCE_PROVIDER = 2;
 const ABORT_REASON_NOT_SPECIFIED = 0;
 const ABORT_REASON_UNRECOGNIZED_PDU = 1;
+const ABORT_REASON_UNEXPECTED_PDU = 2;
 const ABORT_REASON_INVALID_PARAMETER = 6;
 
 /**
@@ -110,6 +112,15 @@ export class NodeScp extends Scp {
   }
 
   override associationRequested(a: Association): void {
+    if (this.state !== 'connected') {
+      // PS3.8 9.3.8: an A-ASSOCIATE-RQ on an established association is an unexpected PDU.
+      this.refuse(
+        'unexpected-pdu',
+        'A-ASSOCIATE-RQ on an established association',
+        ABORT_REASON_UNEXPECTED_PDU,
+      );
+      return;
+    }
     this.peer = {
       ...this.peer,
       callingAeTitle: a.getCallingAeTitle().trim(),
@@ -144,7 +155,8 @@ export class NodeScp extends Scp {
         reason: rejection.reasonName,
         why: rejection.detail,
       });
-      this.sock.end();
+      // Nothing more is read from a rejected peer (PS3.8 9.2.2: it must release the connection).
+      this.closeSoon();
       return;
     }
     const proposed = a.getPresentationContexts().map((pc) => ({
@@ -205,6 +217,7 @@ export class NodeScp extends Scp {
     request: requests.CEchoRequest,
     callback: (response: responses.CEchoResponse) => void,
   ): void {
+    if (this.state !== 'accepted') return; // never answered outside an accepted association
     // PS3.7 9.1.5 C-ECHO: success.
     const response = responses.CEchoResponse.fromRequest(request);
     response.setStatus(constants.Status.Success);
@@ -212,7 +225,19 @@ export class NodeScp extends Scp {
     callback(response);
   }
 
-  override createStoreWritableStream(context: PresentationContext, request: requests.CStoreRequest) {
+  override createStoreWritableStream(
+    context: PresentationContext,
+    request: requests.CStoreRequest,
+  ): Writable {
+    if (this.state !== 'accepted' || context.getResult() !== ContextResult.Acceptance) {
+      // Data on a context we did not accept, or outside an accepted association: never stored.
+      this.refuse(
+        'unexpected-pdu',
+        'data set on a presentation context that was not accepted',
+        ABORT_REASON_UNEXPECTED_PDU,
+      );
+      return new Writable({ write: (_chunk, _encoding, done) => done() });
+    }
     const write = this.ctx.sink.storeStream({
       sopClassUid: request.getAffectedSopClassUid(),
       sopInstanceUid: request.getAffectedSopInstanceUid(),
@@ -244,6 +269,7 @@ export class NodeScp extends Scp {
     if (this.current === write) this.current = null;
     const response = responses.CStoreResponse.fromRequest(request);
     if (!write) {
+      if (this.closing) return;
       response.setStatus(CStoreStatus.CannotUnderstand);
       response.setErrorComment('the C-STORE request carried no data set');
       callback(response);
@@ -374,6 +400,13 @@ export class NodeScp extends Scp {
       { by: 'node', problem, why: detail, beforeAssociation: !hadAssociation, instancesStored: this.stored },
       true,
     );
+    this.closeSoon();
+  }
+
+  /** Stops reading, lets what was written (RJ, A-ABORT) go out, and drops the connection. */
+  private closeSoon(): void {
+    this.closing = true;
+    this.sock.pause();
     this.sock.end();
     const t = setTimeout(() => this.sock.destroy(), 2000);
     t.unref();

@@ -45,6 +45,15 @@ function payloadOf(file: string): Buffer {
   return buf;
 }
 
+/** P-DATA-TF PDUs of 16,000-byte PDVs, the last one flagged last. */
+function fragmentsOf(payload: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < payload.length; i += 16000) {
+    out.push(pDataTf(payload.subarray(i, i + 16000), false, i + 16000 >= payload.length));
+  }
+  return out;
+}
+
 describeIf({ shared: true, tools: ['storescu', 'echoscu'] })(
   'malformed input never crashes the node nor loses anything',
   () => {
@@ -116,6 +125,27 @@ describeIf({ shared: true, tools: ['storescu', 'echoscu'] })(
       },
       60_000,
     );
+
+    test('a rejected peer that sends a C-STORE without waiting for the answer stores nothing', async () => {
+      const before = count();
+      const out = await rawExchange(node.port, [
+        Buffer.concat([
+          associateRq({
+            calling: 'RAWSCU',
+            called: 'NOTUS',
+            abstractSyntax: MR,
+            transferSyntax: EXPLICIT_LE,
+          }),
+          pDataTf(cStoreCommand(MR, generateUid()), true, true),
+          ...fragmentsOf(payloadOf(good[0]!)),
+        ]),
+      ]);
+      expect(out.pdus).toEqual([0x03]); // A-ASSOCIATE-RJ only
+      expect(out.closed).toBe(true);
+      expect(count()).toBe(before);
+      expect(fs.readdirSync(path.join(node.dataDir, 'tmp'))).toEqual([]);
+      await assertStillStoring();
+    }, 30_000);
 
     test('random bytes on the port: the connection is dropped, the node keeps serving', async () => {
       const out = await rawExchange(node.port, [crypto.randomBytes(4096)]);
