@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { Dataset, Scp, constants, responses, type association, type requests } from 'dcmjs-dimse';
 import type { Logger } from '../logging/logger';
 import type { AuditSink } from '../pipeline/audit';
+import { isStorageSopClass } from '../dicom/sopClass';
 import { LimitExceededError } from '../pipeline/errors';
 import type { PeerInfo } from '../pipeline/types';
 import { normalizeAddress } from './addressMatches';
@@ -229,8 +230,13 @@ export class NodeScp extends Scp {
     context: PresentationContext,
     request: requests.CStoreRequest,
   ): Writable {
-    if (this.state !== 'accepted' || context.getResult() !== ContextResult.Acceptance) {
-      // Data on a context we did not accept, or outside an accepted association: never stored.
+    if (
+      this.state !== 'accepted' ||
+      context.getResult() !== ContextResult.Acceptance ||
+      !isStorageSopClass(context.getAbstractSyntaxUid())
+    ) {
+      // Data outside an accepted association, on a context we did not accept, or on a context that
+      // is not a storage context (PS3.7 9.1.1): never stored.
       this.refuse(
         'unexpected-pdu',
         'data set on a presentation context that was not accepted',
