@@ -61,7 +61,7 @@ describeIf({ shared: true, tools: ['storescu'] })('crash in the middle of a push
     expect(fs.existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))).toBe(true);
   }, 180_000);
 
-  test('every acknowledged instance survives kill -9; no temp files; the series completes after restart', async () => {
+  test('every acknowledged instance survives kill -9; no temp files; the series completes after restart; audit verify catches an edited row', async () => {
     const dataDir = tempDir('pacs-ai-node-crash-');
     const first = await startServe(dataDir);
 
@@ -150,5 +150,19 @@ describeIf({ shared: true, tools: ['storescu'] })('crash in the middle of a push
     }
     const verify = cli(['audit', 'verify', '--data-dir', dataDir]);
     expect(verify.code).toBe(0);
+
+    // Editing one audit row by hand (trigger dropped first) is caught and the row is named.
+    const db = new Database(path.join(dataDir, 'pacs-ai-node.sqlite'));
+    const target = db
+      .prepare(`SELECT seq FROM audit_events WHERE event = 'instance.stored' ORDER BY seq LIMIT 1 OFFSET 5`)
+      .get() as {
+      seq: number;
+    };
+    db.exec('DROP TRIGGER audit_events_no_update');
+    db.prepare(`UPDATE audit_events SET actor = 'SOMEONE_ELSE' WHERE seq = ?`).run(target.seq);
+    db.close();
+    const tampered = cli(['audit', 'verify', '--data-dir', dataDir]);
+    expect(tampered.code).toBe(1);
+    expect(tampered.stderr).toContain(`row ${target.seq}`);
   }, 120_000);
 });
