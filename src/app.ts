@@ -118,7 +118,12 @@ export function createApp(opts: AppOptions): App {
     async start() {
       if (started) throw new Error('the node is already started');
       started = true;
+      // After an unclean stop (no `node.stopped` as the last audit row), files renamed but never
+      // indexed may exist: they were never acknowledged and are removed.
+      const last = db.prepare('SELECT event FROM audit_events ORDER BY seq DESC LIMIT 1').get() as
+        { event: string } | undefined;
       await store.removeLeftoverTempFiles();
+      if (last && last.event !== 'node.stopped') await store.removeOrphanFiles();
       assembler.resume();
       const { port } = await dimse.listen();
       audit.record({ event: 'node.started', detail: { dimsePort: port, aeTitle: config.aeTitle } });

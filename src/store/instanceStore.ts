@@ -100,6 +100,35 @@ export class InstanceStore {
     return names.length;
   }
 
+  /**
+   * Removes instance files that no index row names: a crash between the rename and the index
+   * commit leaves one (never acknowledged, so nothing is lost). Walks `instances/` once; call at
+   * start after an unclean stop. Returns how many were removed.
+   */
+  async removeOrphanFiles(): Promise<number> {
+    const indexed = new Set(
+      (this.opts.db.prepare('SELECT file_path FROM instances').all() as Array<{ file_path: string }>).map(
+        (r) => r.file_path,
+      ),
+    );
+    const root = path.join(this.dataDir, INSTANCES_DIR);
+    let removed = 0;
+    for (const dir of await fs.readdir(root)) {
+      if (!/^[0-9a-f]{2}$/.test(dir)) continue;
+      for (const name of await fs.readdir(path.join(root, dir))) {
+        const relative = path.posix.join(INSTANCES_DIR, dir, name);
+        if (indexed.has(relative)) continue;
+        await fs.rm(path.join(root, dir, name), { force: true });
+        removed++;
+      }
+    }
+    if (removed > 0) {
+      this.opts.logger.warn('store.orphans.removed', { files: removed });
+      this.opts.audit.record({ event: 'store.orphans_removed', detail: { files: removed } });
+    }
+    return removed;
+  }
+
   /** Throws OutOfResourcesError when free disk is below storage.minFreeMb. */
   assertFreeSpace(): Promise<void> {
     return assertFreeSpace(this.dataDir, this.opts.minFreeMb);

@@ -123,6 +123,13 @@ describeIf({ shared: true, tools: ['storescu'] })('crash in the middle of a push
           expect({ file, indexed: !!row }).toEqual({ file, indexed: true });
           expect(fs.existsSync(path.join(dataDir, row!.file_path))).toBe(true);
         }
+        // Every file under instances/ is indexed (none renamed but left unindexed by the crash).
+        const files = fs
+          .readdirSync(path.join(dataDir, 'instances'))
+          .flatMap((d) => fs.readdirSync(path.join(dataDir, 'instances', d)));
+        expect(files.length).toBe(
+          (db.prepare('SELECT COUNT(*) AS n FROM instances').get() as { n: number }).n,
+        );
       } finally {
         db.close();
       }

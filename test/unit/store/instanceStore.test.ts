@@ -231,6 +231,16 @@ describe('InstanceStore', () => {
     expect(auditOf('store.temp_removed')).toHaveLength(1);
   });
 
+  test('instance files that no row names (crash between rename and commit) are removed', async () => {
+    const kept = await sendDimse(store, {});
+    fs.mkdirSync(path.join(dataDir, 'instances', 'ab'), { recursive: true });
+    fs.writeFileSync(path.join(dataDir, 'instances', 'ab', 'orphan.dcm'), 'x');
+    expect(await store.removeOrphanFiles()).toBe(1);
+    expect(fs.existsSync(path.join(dataDir, 'instances', 'ab', 'orphan.dcm'))).toBe(false);
+    expect(fs.existsSync(kept.result.filePath)).toBe(true);
+    expect(auditOf('store.orphans_removed')).toHaveLength(1);
+  });
+
   test('STOW-RS path: a complete Part 10 stream is stored as it came', async () => {
     const { bytes, dataset } = syntheticPart10({});
     const r = await store.storePart10Stream(
