@@ -41,7 +41,7 @@ const sharedConfigs = sharedModules.map((m) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bin/**', 'test-artifacts/**', 'jest.config.js', 'models/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bin/**', 'test-artifacts/**', 'jest.config.js', 'models/**', 'docker/**', '.tmp/**', '.tmp-*'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

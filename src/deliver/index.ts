@@ -26,3 +26,4 @@ export type {
   OutboxItem,
   SendResult,
 } from './destination';
+export { WebhookNotifier } from './webhookNotifier';

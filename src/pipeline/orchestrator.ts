@@ -70,6 +70,11 @@ export interface OrchestratorOptions {
   resolvePath: (relative: string) => string;
   /** How often a delivering job looks at its outbox rows. */
   deliveryPollMs?: number;
+  /**
+   * Study-level rules (`level: study`) wait until no series of the study is receiving and the
+   * study's last series completed this long ago (config assembly.studyQuietSeconds).
+   */
+  studyQuietMs?: number;
   /** Metrics hooks. */
   onDelivered?: (job: JobRow, secondsFromLastInstance: number) => void;
 }
@@ -133,7 +138,7 @@ export class Orchestrator {
 
   /** Resolves when the queue is empty and nothing runs (tests and graceful stop). */
   idle(): Promise<void> {
-    if (!this.running && this.queue.length === 0) return Promise.resolve();
+    if (!this.running && (this.queue.length === 0 || this.stopped)) return Promise.resolve();
     return new Promise((r) => this.idleResolvers.push(r));
   }
 
@@ -156,7 +161,7 @@ export class Orchestrator {
       }
     } finally {
       this.running = false;
-      if (this.queue.length === 0) {
+      if (this.queue.length === 0 || this.stopped) {
         const rs = this.idleResolvers;
         this.idleResolvers = [];
         for (const r of rs) r();
@@ -235,6 +240,7 @@ export class Orchestrator {
     const decision = await this.o.router.route(series);
     const { actions } = decision;
     const audit = { matched: decision.matched, rulesVersion: decision.rulesVersion };
+    if (actions.level === 'study' && this.waitForStudy(job, series)) return false;
     if (
       decision.matched.length === 0 ||
       (actions.discard && actions.run.length === 0 && actions.forward.length === 0)
@@ -310,6 +316,40 @@ export class Orchestrator {
       },
     });
     for (const url of notify) void this.sendNotification(job.id, url, series, results);
+    return true;
+  }
+
+  /**
+   * True (and a re-check scheduled) while the job's study is still arriving: some series of the
+   * study is receiving, or the last one completed less than studyQuietMs ago.
+   */
+  private waitForStudy(job: JobRow, series: CompletedSeries): boolean {
+    const quietMs = this.o.studyQuietMs ?? 120_000;
+    const study = this.o.series.list({ studyInstanceUid: series.studyInstanceUid });
+    const receiving = study.filter((s) => s.state === 'receiving').length;
+    const lastCompleted = Math.max(...study.map((s) => (s.completed_at ? Date.parse(s.completed_at) : 0)));
+    const remaining = receiving > 0 ? quietMs : lastCompleted + quietMs - this.o.clock.now();
+    if (remaining <= 0) return false;
+    if (!this.waiting.has(job.id)) {
+      this.o.audit.record({
+        event: 'job.waiting_for_study',
+        subject: job.id,
+        correlationId: job.id,
+        detail: {
+          studyInstanceUid: series.studyInstanceUid,
+          seriesReceiving: receiving,
+          recheckMs: remaining,
+        },
+      });
+    }
+    this.waiting.get(job.id)?.cancel();
+    this.waiting.set(
+      job.id,
+      this.o.clock.setTimer(remaining, () => {
+        this.waiting.delete(job.id);
+        this.enqueue(job.id);
+      }),
+    );
     return true;
   }
 

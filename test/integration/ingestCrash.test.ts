@@ -33,6 +33,8 @@ function startServe(dataDir: string): Promise<RunningNode> {
       'PACSAI',
       '--series-quiet-seconds',
       '2',
+      '--http-port',
+      '0',
     ],
     { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] },
   );

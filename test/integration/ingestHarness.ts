@@ -49,6 +49,7 @@ export async function startTestNode(
     dataDir,
     ...patch,
     dimse: { host: '127.0.0.1', port: 0, ...(patch.dimse ?? {}) },
+    http: { port: 0, ...(patch.http ?? {}) },
     storage: { minFreeMb: 0, ...(patch.storage ?? {}) },
   });
   const app = createApp({ config, logger: silentLogger });
