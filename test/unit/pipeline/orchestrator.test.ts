@@ -119,6 +119,7 @@ function setup(route: RouteDecision, opts: { outOfScope?: boolean; inferThrows?:
     },
     resultConditions: { apply: () => ({ deliver: [], notify: [] }) },
     deliveryPollMs: 1000,
+    studyQuietMs: 60_000,
   };
   const orch = new Orchestrator(o);
   const job = jobs.create(SERIES);
@@ -174,7 +175,8 @@ describe('Orchestrator', () => {
   });
 
   it('fails a job whose model throws, remembering where, and retries it from there', async () => {
-    const t = setup(decision({ run: [{ model: 'brain-gwm', settings: {} }] }), { inferThrows: true });
+    const behaviour = { inferThrows: true };
+    const t = setup(decision({ run: [{ model: 'brain-gwm', settings: {} }], deliver: ['pacs'] }), behaviour);
     t.orch.seriesCompleted({} as never, t.jobId);
     await t.orch.idle();
     expect(t.jobs.get(t.jobId)).toMatchObject({
@@ -182,6 +184,11 @@ describe('Orchestrator', () => {
       failed_from: 'inferring',
       error: 'model exploded',
     });
+    behaviour.inferThrows = false;
+    t.orch.retry(t.jobId, 'admin');
+    await t.orch.idle();
+    expect(t.jobs.get(t.jobId)).toMatchObject({ state: 'delivering', error: null });
+    expect(t.calls.infer).toBe(2);
   });
 
   it('resumes unfinished jobs after a restart from their persisted state', async () => {
@@ -210,5 +217,32 @@ describe('Orchestrator', () => {
     t.orch.deliveryChanged(t.jobId);
     await t.orch.idle();
     expect(t.jobs.get(t.jobId).state).toBe('delivered');
+  });
+
+  it('holds a study-level job until no series of the study is receiving and the study has been quiet', async () => {
+    const t = setup(
+      decision({ run: [{ model: 'brain-gwm', settings: {} }], deliver: ['pacs'], level: 'study' }),
+    );
+    t.db
+      .prepare(
+        `INSERT INTO series (series_instance_uid, study_instance_uid, modality, state, first_received_at, last_received_at)
+         VALUES ('1.2.3.5', '1.2', 'MR', 'receiving', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`,
+      )
+      .run();
+    t.orch.seriesCompleted({} as never, t.jobId);
+    await t.orch.idle();
+    expect(t.jobs.get(t.jobId).state).toBe('complete');
+    expect(t.calls.infer).toBe(0);
+    // The other series completes; the study then has to stay quiet for studyQuietMs.
+    t.db
+      .prepare(`UPDATE series SET state = 'complete', completed_at = ? WHERE series_instance_uid = '1.2.3.5'`)
+      .run(new Date(t.clock.now()).toISOString());
+    t.clock.advance(60_000);
+    await t.orch.idle();
+    expect(t.calls.infer).toBe(0);
+    t.clock.advance(60_000);
+    await t.orch.idle();
+    expect(t.calls.infer).toBe(1);
+    expect(t.jobs.get(t.jobId).state).toBe('delivering');
   });
 });
