@@ -150,7 +150,7 @@ describeIf({ shared: true })('brain-gwm on mr-brain-t1-axial', () => {
       within(gm.value, axial.measurements[1].value, 0.005);
       expect(wm.segmentNumber).toBe(1);
       expect(gm.segmentNumber).toBe(2);
-      expect(r.results).toEqual(['SEG', 'SR']);
+      expect(r.results).toEqual(['SEG', 'SR', 'SC']);
 
       // Label volume: one frame per sagittal slice, in slice order along the normal, on the source grid.
       const lv = r.labelVolume!;
