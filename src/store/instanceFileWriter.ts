@@ -24,7 +24,10 @@ export interface WriteOutcome {
   head: Buffer;
   /** Size of the file: prefix + chunk bytes. */
   fileSize: number;
-  /** The first failure; null when every byte is on disk and fsynced. */
+  /**
+   * The first failure; null when every byte was written to the (still open) temp file, which
+   * `commit` then makes durable under its final name, or `discard` removes.
+   */
   error: NodeError | null;
 }
 
@@ -34,22 +37,34 @@ const NO_SPACE = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
 export const HEAD_BYTES = 64 * 1024;
 
 /**
- * A Writable that streams into a temp file and fsyncs it on end. It never errors and never
- * stops draining: after the first failure (free disk below the watermark, ENOSPC, size limit)
- * it keeps accepting and discarding data, so a producer that awaits 'drain' is never stuck;
- * the failure is reported by `outcome()`. Destroying it (association aborted) closes and
- * removes the temp file.
+ * A Writable that streams into a temp file. It never errors and never stops draining: after the
+ * first failure (free disk below the watermark, ENOSPC, size limit) it keeps accepting and
+ * discarding data, so a producer that awaits 'drain' is never stuck; the failure is reported by
+ * `outcome()`. Once the data ended without failure the file stays open for its owner, who
+ * either `commit`s it (rename to the final name, fsync of file and folder) or `discard`s it.
+ * Destroying it before then (association aborted) closes and removes the temp file.
  */
 export class InstanceFileWriter extends Writable {
   private fh: fs.FileHandle | null = null;
+  /** Where the file is now: the temp path, then the final path once renamed. */
+  private path: string;
+  private committed = false;
+  /** The preamble and File Meta Information, written together with the first chunks. */
+  private pendingPrefix: Buffer | null;
   private bytes = 0;
   private readonly headChunks: Buffer[] = [];
   private headLength = 0;
   private error: NodeError | null = null;
   private readonly done: Promise<WriteOutcome>;
+  private readonly whenClosed: Promise<void>;
 
   constructor(private readonly opts: InstanceFileWriterOptions) {
-    super({ highWaterMark: 256 * 1024 });
+    // autoDestroy off: the file handle outlives 'finish' until commit() or discard().
+    super({ highWaterMark: 256 * 1024, autoDestroy: false });
+    this.path = opts.tempPath;
+    this.pendingPrefix = opts.prefix?.length ? opts.prefix : null;
+    if (opts.prefix) this.keepHead(opts.prefix);
+    this.whenClosed = new Promise((resolve) => this.once('close', () => resolve()));
     this.done = new Promise((resolve) => {
       const outcome = (error: NodeError | null): WriteOutcome => ({
         bytes: this.bytes,
@@ -66,18 +81,57 @@ export class InstanceFileWriter extends Writable {
     });
   }
 
-  /** Resolves once the data ended (fsynced or failed) or the writer was destroyed. */
+  /** Where the file is now: its temp path, then its final path once committed. */
+  get filePath(): string {
+    return this.path;
+  }
+
+  /** Resolves once the data ended (written or failed) or the writer was destroyed. */
   outcome(): Promise<WriteOutcome> {
     return this.done;
+  }
+
+  /**
+   * Makes the written file durable under `finalPath` (a name the node made, in an existing
+   * folder): rename(2) of the open temp file, then fsync of the file and `syncFolder` (fsync of
+   * the folder that now holds the name) at the same time. The rename comes first so that one
+   * journal commit of the file system carries the data, the inode and the new directory entry;
+   * the folder fsync then finds little or nothing left to wait for. Resolves once both fsyncs
+   * returned; the handle is closed afterwards, off the acknowledgement path. On failure the file
+   * is removed (under whichever name it has) and OutOfResourcesError is thrown. A crash between
+   * the rename and the fsyncs leaves an unacknowledged file under a final name that no index row
+   * names: start-up deals with it (InstanceStore.removeOrphanFiles).
+   */
+  async commit(finalPath: string, syncFolder: () => Promise<void>): Promise<void> {
+    const fh = this.fh;
+    if (!fh || this.error || !this.writableFinished || this.committed) {
+      throw this.error ?? new OutOfResourcesError('the instance file is not ready to be filed');
+    }
+    try {
+      await fs.rename(this.path, finalPath);
+      this.path = finalPath;
+      // Both fsyncs before any success is sent (PRODUCT.md 1).
+      await Promise.all([fh.sync(), syncFolder()]);
+    } catch (e) {
+      this.destroy();
+      await this.whenClosed;
+      throw toNodeError(e);
+    }
+    this.committed = true;
+    this.destroy();
+  }
+
+  /** Closes and removes the file (invalid, duplicate or refused instance). */
+  async discard(): Promise<void> {
+    this.destroy();
+    await this.whenClosed;
   }
 
   override _construct(callback: (error?: Error | null) => void): void {
     void (async () => {
       try {
         await this.opts.precheck?.();
-        this.fh = await fs.open(this.opts.tempPath, 'wx', 0o640);
-        if (this.opts.prefix) this.keepHead(this.opts.prefix);
-        if (this.opts.prefix?.length) await this.fh.write(this.opts.prefix);
+        this.fh = await fs.open(this.path, 'wx', 0o640);
       } catch (e) {
         await this.fail(e);
       }
@@ -100,25 +154,25 @@ export class InstanceFileWriter extends Writable {
       });
       return;
     }
-    this.fh.writev(chunks.map((c) => c.chunk)).then(
+    const buffers = chunks.map((c) => c.chunk);
+    if (this.pendingPrefix) buffers.unshift(this.pendingPrefix);
+    this.pendingPrefix = null;
+    writeAll(this.fh, buffers).then(
       () => callback(),
       (e: unknown) => void this.fail(e).then(() => callback()),
     );
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    void (async () => {
-      if (!this.error && this.fh) {
-        try {
-          await this.fh.sync(); // durable before any success is sent (PRODUCT.md 1)
-          await this.fh.close();
-          this.fh = null;
-        } catch (e) {
-          await this.fail(e);
-        }
-      }
-      callback();
-    })();
+    const fh = this.fh;
+    const prefix = this.pendingPrefix;
+    this.pendingPrefix = null;
+    if (this.error || !fh || !prefix) return callback();
+    // No chunk at all: the file is the prefix alone (the header check refuses it).
+    writeAll(fh, [prefix]).then(
+      () => callback(),
+      (e: unknown) => void this.fail(e).then(() => callback()),
+    );
   }
 
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
@@ -126,8 +180,7 @@ export class InstanceFileWriter extends Writable {
     this.fh = null;
     void (async () => {
       await fh?.close().catch(() => undefined);
-      if (!this.writableFinished || this.error)
-        await fs.rm(this.opts.tempPath, { force: true }).catch(() => undefined);
+      if (!this.committed) await fs.rm(this.path, { force: true }).catch(() => undefined);
       callback(err);
     })();
   }
@@ -145,7 +198,29 @@ export class InstanceFileWriter extends Writable {
     const fh = this.fh;
     this.fh = null;
     await fh?.close().catch(() => undefined);
-    await fs.rm(this.opts.tempPath, { force: true }).catch(() => undefined);
+    await fs.rm(this.path, { force: true }).catch(() => undefined);
+  }
+}
+
+/** writev until every byte is written (a regular file may take fewer bytes than asked). */
+async function writeAll(fh: fs.FileHandle, buffers: Buffer[]): Promise<void> {
+  let total = 0;
+  for (const b of buffers) total += b.length;
+  let { bytesWritten } = await fh.writev(buffers);
+  while (bytesWritten < total) {
+    if (bytesWritten <= 0) throw new OutOfResourcesError('the instance could not be written (no progress)');
+    let skip = bytesWritten;
+    const rest: Buffer[] = [];
+    for (const b of buffers) {
+      if (skip >= b.length) skip -= b.length;
+      else {
+        rest.push(skip > 0 ? b.subarray(skip) : b);
+        skip = 0;
+      }
+    }
+    buffers = rest;
+    total -= bytesWritten;
+    ({ bytesWritten } = await fh.writev(buffers));
   }
 }
 

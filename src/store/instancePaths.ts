@@ -8,6 +8,11 @@ import path from 'node:path';
 export const INSTANCES_DIR = 'instances';
 export const TEMP_DIR = 'tmp';
 
+/** The 256 folders under `instances/`: `00` … `ff`, the first two hex digits of the name. */
+export const INSTANCE_FOLDERS: readonly string[] = Array.from({ length: 256 }, (_, i) =>
+  i.toString(16).padStart(2, '0'),
+);
+
 /** A fresh temp file path under `<dataDir>/tmp/`. */
 export function newTempPath(dataDir: string): string {
   return path.join(dataDir, TEMP_DIR, `${crypto.randomUUID()}.part`);

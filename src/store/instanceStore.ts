@@ -1,6 +1,7 @@
 import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Db } from '../db/openDatabase';
@@ -13,10 +14,16 @@ import { NodeError, OutOfResourcesError, type LimitExceededError } from '../pipe
 import type { InstanceSource, PeerInfo, ReceivedInstance } from '../pipeline/types';
 import { scanPart10, type KnownHead } from './checkDatasetStructure';
 import { buildFileMetaInformation } from './fileMetaInformation';
-import { assertFreeSpace } from './freeSpace';
+import { FreeSpaceGuard } from './freeSpace';
 import { InstanceFileWriter } from './instanceFileWriter';
-import { InstanceIndex } from './instanceIndex';
-import { INSTANCES_DIR, TEMP_DIR, newInstanceRelativePath, newTempPath } from './instancePaths';
+import { InstanceIndex, type IndexResult } from './instanceIndex';
+import {
+  INSTANCES_DIR,
+  INSTANCE_FOLDERS,
+  TEMP_DIR,
+  newInstanceRelativePath,
+  newTempPath,
+} from './instancePaths';
 import { validateHeader, type HeaderExpectation, type InstanceFacts } from './validateHeader';
 
 /** Everything the store needs, injected. */
@@ -62,23 +69,25 @@ export interface InstanceWrite {
 
 /**
  * The store stage (ARCHITECTURE.md): streams each instance to a temp file under
- * `<dataDir>/tmp/`, fsyncs it, checks its header, renames it atomically to a name the node made
- * and indexes it in one transaction with its audit row. Never holds a whole instance in memory;
- * idempotent on re-send.
+ * `<dataDir>/tmp/`, checks its header from the bytes kept while writing, renames it atomically
+ * to a name the node made, fsyncs the file and its folder, and indexes it in one transaction
+ * with its audit row. Never holds a whole instance in memory; idempotent on re-send.
  */
 export class InstanceStore {
   private readonly index: InstanceIndex;
   private readonly tempDir: string;
   private readonly dataDir: string;
-  /** The 256 `instances/<2 hex>` folders, once known to exist. */
-  private readonly knownDirs = new Set<string>();
+  /** The 256 `instances/<2 hex>` folders, each with a handle kept open for fsync. */
+  private readonly folders = new Map<string, Promise<number>>();
+  private readonly freeSpace: FreeSpaceGuard;
 
   constructor(private readonly opts: InstanceStoreOptions) {
     this.dataDir = path.resolve(opts.dataDir);
     this.tempDir = path.join(this.dataDir, TEMP_DIR);
     this.index = new InstanceIndex(opts.db, opts.audit);
+    this.freeSpace = new FreeSpaceGuard({ dir: this.dataDir, minFreeMb: opts.minFreeMb, clock: opts.clock });
     fsSync.mkdirSync(this.tempDir, { recursive: true });
-    fsSync.mkdirSync(path.join(this.dataDir, INSTANCES_DIR), { recursive: true });
+    makeInstanceFolders(path.join(this.dataDir, INSTANCES_DIR));
   }
 
   /**
@@ -101,8 +110,8 @@ export class InstanceStore {
   }
 
   /**
-   * Removes instance files that no index row names: a crash between the rename and the index
-   * commit leaves one (never acknowledged, so nothing is lost). Walks `instances/` once; call at
+   * Removes instance files that no index row names: a crash after the rename and before the
+   * index commit leaves one (never acknowledged, so nothing is lost). Walks `instances/` once; call at
    * start after an unclean stop. Returns how many were removed.
    */
   async removeOrphanFiles(): Promise<number> {
@@ -129,9 +138,24 @@ export class InstanceStore {
     return removed;
   }
 
-  /** Throws OutOfResourcesError when free disk is below storage.minFreeMb. */
+  /** Throws OutOfResourcesError when free disk is below storage.minFreeMb (statfs reused briefly). */
   assertFreeSpace(): Promise<void> {
-    return assertFreeSpace(this.dataDir, this.opts.minFreeMb);
+    return this.freeSpace.check();
+  }
+
+  /**
+   * Closes the folder handles kept for fsync. Call once no write is in flight (at stop); a later
+   * write opens them again.
+   */
+  async close(): Promise<void> {
+    const handles = [...this.folders.values()];
+    this.folders.clear();
+    await Promise.all(
+      handles.map(async (h) => {
+        const fd = await h.catch(() => null);
+        if (fd !== null) await closeFd(fd).catch(() => undefined);
+      }),
+    );
   }
 
   /**
@@ -139,9 +163,8 @@ export class InstanceStore {
    * "DICM" and a File Meta Information group built from the command (PS3.10 7.1).
    */
   storeStream(o: StoreStreamOptions): InstanceWrite {
-    const tempPath = newTempPath(this.dataDir);
     const stream = new InstanceFileWriter({
-      tempPath,
+      tempPath: newTempPath(this.dataDir),
       prefix: buildFileMetaInformation({
         mediaStorageSopClassUid: o.sopClassUid,
         mediaStorageSopInstanceUid: o.sopInstanceUid,
@@ -154,9 +177,12 @@ export class InstanceStore {
     });
     const result = (async () => {
       const out = await stream.outcome();
-      if (out.error) throw out.error;
+      if (out.error) {
+        await stream.discard();
+        throw out.error;
+      }
       return this.finalize(
-        tempPath,
+        stream,
         o.peer,
         o.source,
         {
@@ -168,12 +194,13 @@ export class InstanceStore {
       );
     })();
     result.catch(() => undefined); // the caller may be gone (association aborted)
-    return { stream, result, cancel: () => void stream.destroy() };
+    // Once every byte arrived, finalize owns the file (it commits or discards it).
+    return { stream, result, cancel: () => void (stream.writableFinished || stream.destroy()) };
   }
 
   /**
    * The STOW-RS path: a complete Part 10 stream (preamble and File Meta Information inside),
-   * same temp → fsync → validate → rename → index steps.
+   * same temp → validate → rename → fsync → index steps.
    */
   async storePart10Stream(
     input: Readable,
@@ -181,28 +208,33 @@ export class InstanceStore {
     source: InstanceSource = 'stow',
     options: { maxBytes?: number } = {},
   ): Promise<ReceivedInstance> {
-    const tempPath = newTempPath(this.dataDir);
     const stream = new InstanceFileWriter({
-      tempPath,
+      tempPath: newTempPath(this.dataDir),
       maxBytes: options.maxBytes ?? this.opts.maxMessageBytes,
       precheck: () => this.assertFreeSpace(),
     });
     try {
       await pipeline(input, stream);
     } catch (e) {
-      stream.destroy();
+      await stream.discard();
       throw e instanceof NodeError
         ? e
         : new OutOfResourcesError(`the upload ended early (${(e as Error).message})`);
     }
     const out = await stream.outcome();
-    if (out.error) throw out.error;
-    return this.finalize(tempPath, peer, source, {}, { head: out.head, size: out.fileSize });
+    if (out.error) {
+      await stream.discard();
+      throw out.error;
+    }
+    return this.finalize(stream, peer, source, {}, { head: out.head, size: out.fileSize });
   }
 
-  /** Header check, atomic rename, directory fsync, then the index transaction. */
+  /**
+   * Header check (from the bytes kept in memory), re-send check, then the written file is
+   * renamed to its final name and fsynced with its folder, then the index transaction.
+   */
   private async finalize(
-    tempPath: string,
+    file: InstanceFileWriter,
     peer: PeerInfo,
     source: InstanceSource,
     expected: HeaderExpectation,
@@ -212,7 +244,7 @@ export class InstanceStore {
     let facts: InstanceFacts;
     let sizeBytes: number;
     try {
-      const scan = await scanPart10(tempPath, expected.transferSyntaxUid, known);
+      const scan = await scanPart10(file.filePath, expected.transferSyntaxUid, known);
       // A deflated data set is not walked: dcmjs inflates and reads its header instead.
       const header: DicomHeader = scan.dataset
         ? {
@@ -221,11 +253,11 @@ export class InstanceStore {
             mediaStorageSopInstanceUid: scan.mediaStorageSopInstanceUid,
             dataset: scan.dataset,
           }
-        : await readDicomHeader(tempPath);
+        : await readDicomHeader(file.filePath);
       facts = validateHeader(header, expected);
       sizeBytes = scan.sizeBytes;
     } catch (e) {
-      await fs.rm(tempPath, { force: true });
+      await file.discard();
       log.warn('store.instance.invalid', {
         sopInstanceUid: expected.sopInstanceUid,
         reason: (e as Error).message,
@@ -235,28 +267,38 @@ export class InstanceStore {
     const receivedAt = this.opts.clock.now();
     const already = this.index.existing(facts.sopInstanceUid);
     if (already) {
-      await fs.rm(tempPath, { force: true });
+      await file.discard();
       this.index.recordDuplicate(facts, already, peer, source);
       return this.duplicate(facts, already, peer, source, receivedAt);
     }
     const relativePath = newInstanceRelativePath();
     const finalPath = path.join(this.dataDir, relativePath);
     try {
-      await this.renameDurably(tempPath, finalPath);
+      const folder = await this.folder(path.dirname(finalPath));
+      await file.commit(finalPath, () => fsyncFd(folder));
     } catch (e) {
-      await fs.rm(tempPath, { force: true });
-      throw new OutOfResourcesError(
-        `the instance could not be filed (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
-      );
+      await file.discard();
+      throw e instanceof NodeError
+        ? e
+        : new OutOfResourcesError(
+            `the instance could not be filed (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+          );
     }
-    const r = this.index.record({
-      facts,
-      relativePath,
-      sizeBytes,
-      peer,
-      source,
-      receivedAtIso: new Date(receivedAt).toISOString(),
-    });
+    this.freeSpace.written(sizeBytes);
+    let r: IndexResult;
+    try {
+      r = this.index.record({
+        facts,
+        relativePath,
+        sizeBytes,
+        peer,
+        source,
+        receivedAtIso: new Date(receivedAt).toISOString(),
+      });
+    } catch (e) {
+      await fs.rm(finalPath, { force: true });
+      throw e;
+    }
     if (r.kind === 'duplicate') {
       await fs.rm(finalPath, { force: true });
       return this.duplicate(facts, r.existing, peer, source, receivedAt);
@@ -305,24 +347,58 @@ export class InstanceStore {
     };
   }
 
-  /** rename(2) is atomic; the directory entry is fsynced so the name survives a crash. */
-  private async renameDurably(from: string, to: string): Promise<void> {
-    const dir = path.dirname(to);
-    if (!this.knownDirs.has(dir)) {
-      let created = false;
-      try {
-        await fs.mkdir(dir);
-        created = true;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      }
-      if (created) await fsyncDir(path.dirname(dir));
-      this.knownDirs.add(dir);
+  /**
+   * An `instances/<2 hex>` folder (made at construction), with a descriptor kept open for the
+   * fsync that makes each new name in it durable. Plain descriptors (not FileHandles): a store
+   * that is never closed leaves no GC warnings.
+   */
+  private folder(dir: string): Promise<number> {
+    let fd = this.folders.get(dir);
+    if (!fd) {
+      fd = (async () => {
+        try {
+          return await openFd(dir, 'r');
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+          // Removed while the node runs: made again, its name fsynced in `instances/`.
+          await fs.mkdir(dir, { recursive: true });
+          await fsyncDir(path.dirname(dir));
+          return openFd(dir, 'r');
+        }
+      })();
+      this.folders.set(dir, fd);
+      fd.catch(() => this.folders.delete(dir));
     }
-    await fs.rename(from, to);
-    await fsyncDir(dir);
+    return fd;
   }
 }
+
+/**
+ * Makes `instances/` and its 256 `<2 hex>` folders when missing, so no instance waits for a
+ * mkdir and the fsync of its parent. Runs once at construction (start-up, not the hot path):
+ * the new names are fsynced there, synchronously.
+ */
+function makeInstanceFolders(root: string): void {
+  fsSync.mkdirSync(root, { recursive: true });
+  const present = new Set(fsSync.readdirSync(root));
+  let made = 0;
+  for (const name of INSTANCE_FOLDERS) {
+    if (present.has(name)) continue;
+    fsSync.mkdirSync(path.join(root, name), { recursive: true });
+    made++;
+  }
+  if (made === 0) return;
+  const fd = fsSync.openSync(root, 'r');
+  try {
+    fsSync.fsyncSync(fd);
+  } finally {
+    fsSync.closeSync(fd);
+  }
+}
+
+const openFd = promisify(fsSync.open);
+const fsyncFd = promisify(fsSync.fsync);
+const closeFd = promisify(fsSync.close);
 
 async function fsyncDir(dir: string): Promise<void> {
   const fh = await fs.open(dir, 'r');

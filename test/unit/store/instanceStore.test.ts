@@ -75,7 +75,10 @@ describe('InstanceStore', () => {
     clock = new FakeClock();
     store = makeStore();
   });
-  afterEach(() => db.close());
+  afterEach(async () => {
+    await store.close();
+    db.close();
+  });
 
   test('a C-STORE data set becomes a Part 10 file under a node-made name, indexed and audited', async () => {
     const { result, dataset, sent } = await sendDimse(store, { imagesInAcquisition: 3, instanceNumber: 7 });
@@ -222,6 +225,26 @@ describe('InstanceStore', () => {
     w.cancel();
     await expect(w.result).rejects.toBeInstanceOf(OutOfResourcesError);
     expect(tmpFiles()).toEqual([]);
+  });
+
+  test('the 256 instances/<2 hex> folders exist from the start; close() then another write', async () => {
+    const folders = fs.readdirSync(path.join(dataDir, 'instances'));
+    expect(folders).toHaveLength(256);
+    expect(folders).toContain('00');
+    expect(folders).toContain('ff');
+    const first = await sendDimse(store, {});
+    await store.close();
+    const second = await sendDimse(store, {});
+    expect(fs.existsSync(first.result.filePath)).toBe(true);
+    expect(fs.existsSync(second.result.filePath)).toBe(true);
+    expect(tmpFiles()).toEqual([]);
+  });
+
+  test('a folder removed while the node runs is made again', async () => {
+    await store.close();
+    fs.rmSync(path.join(dataDir, 'instances'), { recursive: true, force: true });
+    const again = await sendDimse(store, {});
+    expect(fs.readFileSync(again.result.filePath).length).toBe(again.result.sizeBytes);
   });
 
   test('leftover temp files are removed at start and audited', async () => {
