@@ -36,6 +36,11 @@ export class SeriesAssembler {
   private readonly timers = new Map<string, TimerHandle>();
   /** association id → series it carried, until the association ends. */
   private readonly associations = new Map<string, { callingAeTitle: string; series: Set<string> }>();
+  /**
+   * series uid → id of its open (`received`) job, so an instance costs a primary-key lookup
+   * instead of a search; the job's state is read again before each use.
+   */
+  private readonly openJobs = new Map<string, string>();
   private stopped = false;
 
   constructor(private readonly opts: SeriesAssemblerOptions) {
@@ -108,6 +113,7 @@ export class SeriesAssembler {
     for (const t of this.timers.values()) t.cancel();
     this.timers.clear();
     this.associations.clear();
+    this.openJobs.clear();
   }
 
   /** Number of series waiting on a quiet-period timer. */
@@ -139,9 +145,14 @@ export class SeriesAssembler {
 
   /** The open job of a receiving series, created with its first instance. */
   private ensureJob(seriesInstanceUid: string, correlationId: string | null): string {
+    const known = this.openJobs.get(seriesInstanceUid);
+    if (known !== undefined && this.opts.jobs.find(known)?.state === 'received') return known;
     const open = this.opts.jobs.list({ seriesInstanceUid, state: 'received', limit: 1 })[0];
-    if (open) return open.id;
-    return this.opts.jobs.create(seriesInstanceUid, correlationId ? { correlationId } : {}).id;
+    const id = open
+      ? open.id
+      : this.opts.jobs.create(seriesInstanceUid, correlationId ? { correlationId } : {}).id;
+    this.openJobs.set(seriesInstanceUid, id);
+    return id;
   }
 
   private lateArrival(i: ReceivedInstance): void {
@@ -189,6 +200,7 @@ export class SeriesAssembler {
         .run(signal, row.last_received_at, jobId);
       this.opts.jobs.transition(jobId, 'complete', { audit: { signal } });
     })();
+    this.openJobs.delete(uid);
     if (!jobId) return false;
     const completed = this.completedSeries(uid, signal);
     this.opts.logger.info('assemble.series.completed', {

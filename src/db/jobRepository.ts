@@ -3,6 +3,7 @@ import type { AuditSink } from '../pipeline/audit';
 import type { Clock } from '../pipeline/clock';
 import { NotFoundError } from '../pipeline/errors';
 import { assertTransition, isTerminal, type JobState } from '../pipeline/jobState';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './openDatabase';
 
 export interface JobRow {
@@ -37,27 +38,40 @@ export interface TransitionOptions {
  * also writes its audit row.
  */
 export class JobRepository {
+  /** Statements prepared once per SQL text (list() builds a few variants). */
+  private readonly statements = new Map<string, Statement>();
+
   constructor(
     private readonly db: Db,
     private readonly audit: AuditSink,
     private readonly clock: Clock,
   ) {}
 
+  private stmt(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
   private nowIso(): string {
     return new Date(this.clock.now()).toISOString();
   }
 
   /** Creates a job for a series in state `received`. */
-  create(seriesInstanceUid: string, opts: { completionSignal?: string; correlationId?: string } = {}): JobRow {
+  create(
+    seriesInstanceUid: string,
+    opts: { completionSignal?: string; correlationId?: string } = {},
+  ): JobRow {
     const id = crypto.randomUUID();
     const at = this.nowIso();
     this.db.transaction(() => {
-      this.db
-        .prepare(
-          `INSERT INTO jobs (id, series_instance_uid, state, completion_signal, created_at, updated_at)
+      this.stmt(
+        `INSERT INTO jobs (id, series_instance_uid, state, completion_signal, created_at, updated_at)
            VALUES (?, ?, 'received', ?, ?, ?)`,
-        )
-        .run(id, seriesInstanceUid, opts.completionSignal ?? null, at, at);
+      ).run(id, seriesInstanceUid, opts.completionSignal ?? null, at, at);
       this.audit.record({
         event: 'job.created',
         subject: id,
@@ -69,16 +83,18 @@ export class JobRepository {
   }
 
   get(id: string): JobRow {
-    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    const row = this.stmt('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
     if (!row) throw new NotFoundError(`no job ${id}`);
     return row;
   }
 
   find(id: string): JobRow | undefined {
-    return this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    return this.stmt('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
   }
 
-  list(filter: { state?: JobState; seriesInstanceUid?: string; limit?: number; offset?: number } = {}): JobRow[] {
+  list(
+    filter: { state?: JobState; seriesInstanceUid?: string; limit?: number; offset?: number } = {},
+  ): JobRow[] {
     const where: string[] = [];
     const args: unknown[] = [];
     if (filter.state) {
@@ -91,19 +107,26 @@ export class JobRepository {
     }
     const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY created_at DESC, id LIMIT ? OFFSET ?`;
-    return this.db.prepare(sql).all(...args, filter.limit ?? 1000, filter.offset ?? 0) as JobRow[];
+    return this.stmt(sql).all(...args, filter.limit ?? 1000, filter.offset ?? 0) as JobRow[];
   }
 
   /** Jobs that are neither terminal nor dead: what a restart resumes. */
   unfinished(): JobRow[] {
-    return (this.db.prepare(`SELECT * FROM jobs WHERE state NOT IN ('delivered','discarded','out_of_scope','failed') ORDER BY created_at`).all() as JobRow[]).filter(
-      (j) => !isTerminal(j.state),
-    );
+    return (
+      this.db
+        .prepare(
+          `SELECT * FROM jobs WHERE state NOT IN ('delivered','discarded','out_of_scope','failed') ORDER BY created_at`,
+        )
+        .all() as JobRow[]
+    ).filter((j) => !isTerminal(j.state));
   }
 
   countByState(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const r of this.db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all() as Array<{ state: string; n: number }>) {
+    for (const r of this.db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all() as Array<{
+      state: string;
+      n: number;
+    }>) {
       out[r.state] = r.n;
     }
     return out;
@@ -118,24 +141,22 @@ export class JobRepository {
       const job = this.get(id);
       assertTransition(job.state, to);
       const detail = { ...(JSON.parse(job.detail) as Record<string, unknown>), ...(opts.detail ?? {}) };
-      this.db
-        .prepare(
-          `UPDATE jobs SET state = ?, failed_from = ?, rules_version = COALESCE(?, rules_version),
+      this.stmt(
+        `UPDATE jobs SET state = ?, failed_from = ?, rules_version = COALESCE(?, rules_version),
              priority = COALESCE(?, priority), detail = ?, error = ?, updated_at = ?,
              attempts = attempts + ?
            WHERE id = ?`,
-        )
-        .run(
-          to,
-          to === 'failed' ? job.state : null,
-          opts.rulesVersion ?? null,
-          opts.priority ?? null,
-          JSON.stringify(detail),
-          opts.error === undefined ? (to === 'failed' ? job.error : null) : opts.error,
-          this.nowIso(),
-          to === 'failed' ? 1 : 0,
-          id,
-        );
+      ).run(
+        to,
+        to === 'failed' ? job.state : null,
+        opts.rulesVersion ?? null,
+        opts.priority ?? null,
+        JSON.stringify(detail),
+        opts.error === undefined ? (to === 'failed' ? job.error : null) : opts.error,
+        this.nowIso(),
+        to === 'failed' ? 1 : 0,
+        id,
+      );
       this.audit.record({
         event: 'job.transition',
         actor: opts.actor ?? 'node',

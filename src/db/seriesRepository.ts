@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './openDatabase';
 
 /** A row of the `series` table. */
@@ -41,15 +42,33 @@ export interface InstanceRow {
 
 /** Read and update access to series and instance rows (the store stage inserts instances). */
 export class SeriesRepository {
+  /** Statements prepared once per SQL text. */
+  private readonly statements = new Map<string, Statement>();
+
   constructor(private readonly db: Db) {}
 
-  get(seriesInstanceUid: string): SeriesRow | undefined {
-    return this.db.prepare('SELECT * FROM series WHERE series_instance_uid = ?').get(seriesInstanceUid) as
-      | SeriesRow
-      | undefined;
+  private stmt(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
   }
 
-  list(filter: { state?: 'receiving' | 'complete'; studyInstanceUid?: string; limit?: number; offset?: number } = {}): SeriesRow[] {
+  get(seriesInstanceUid: string): SeriesRow | undefined {
+    return this.stmt('SELECT * FROM series WHERE series_instance_uid = ?').get(seriesInstanceUid) as
+      SeriesRow | undefined;
+  }
+
+  list(
+    filter: {
+      state?: 'receiving' | 'complete';
+      studyInstanceUid?: string;
+      limit?: number;
+      offset?: number;
+    } = {},
+  ): SeriesRow[] {
     const where: string[] = [];
     const args: unknown[] = [];
     if (filter.state) {
@@ -60,47 +79,45 @@ export class SeriesRepository {
       where.push('study_instance_uid = ?');
       args.push(filter.studyInstanceUid);
     }
-    return this.db
-      .prepare(
-        `SELECT * FROM series ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    return this.stmt(
+      `SELECT * FROM series ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
          ORDER BY first_received_at, series_instance_uid LIMIT ? OFFSET ?`,
-      )
-      .all(...args, filter.limit ?? 100000, filter.offset ?? 0) as SeriesRow[];
+    ).all(...args, filter.limit ?? 100000, filter.offset ?? 0) as SeriesRow[];
   }
 
   instances(seriesInstanceUid: string): InstanceRow[] {
-    return this.db
-      .prepare('SELECT * FROM instances WHERE series_instance_uid = ? ORDER BY instance_number, id')
-      .all(seriesInstanceUid) as InstanceRow[];
+    return this.stmt(
+      'SELECT * FROM instances WHERE series_instance_uid = ? ORDER BY instance_number, id',
+    ).all(seriesInstanceUid) as InstanceRow[];
   }
 
   instance(sopInstanceUid: string): InstanceRow | undefined {
-    return this.db.prepare('SELECT * FROM instances WHERE sop_instance_uid = ?').get(sopInstanceUid) as
-      | InstanceRow
-      | undefined;
+    return this.stmt('SELECT * FROM instances WHERE sop_instance_uid = ?').get(sopInstanceUid) as
+      InstanceRow | undefined;
   }
 
   /** Marks a series complete with the signal that fired; false when it already was. */
   markComplete(seriesInstanceUid: string, signal: string, atIso: string): boolean {
-    const r = this.db
-      .prepare(
-        `UPDATE series SET state = 'complete', completed_at = ?, completion_signal = ?
+    const r = this.stmt(
+      `UPDATE series SET state = 'complete', completed_at = ?, completion_signal = ?
          WHERE series_instance_uid = ? AND state = 'receiving'`,
-      )
-      .run(atIso, signal, seriesInstanceUid);
+    ).run(atIso, signal, seriesInstanceUid);
     return r.changes === 1;
   }
 
   /** Opens a completed series again (a late arrival that re-runs the model). */
   reopen(seriesInstanceUid: string): void {
-    this.db
-      .prepare(`UPDATE series SET state = 'receiving', completed_at = NULL, completion_signal = NULL WHERE series_instance_uid = ?`)
-      .run(seriesInstanceUid);
+    this.stmt(
+      `UPDATE series SET state = 'receiving', completed_at = NULL, completion_signal = NULL WHERE series_instance_uid = ?`,
+    ).run(seriesInstanceUid);
   }
 
   counts(): { series: number; instances: number; receiving: number } {
-    const s = this.db.prepare(`SELECT COUNT(*) AS n, SUM(state = 'receiving') AS r FROM series`).get() as { n: number; r: number | null };
-    const i = this.db.prepare('SELECT COUNT(*) AS n FROM instances').get() as { n: number };
+    const s = this.stmt(`SELECT COUNT(*) AS n, SUM(state = 'receiving') AS r FROM series`).get() as {
+      n: number;
+      r: number | null;
+    };
+    const i = this.stmt('SELECT COUNT(*) AS n FROM instances').get() as { n: number };
     return { series: s.n, instances: i.n, receiving: s.r ?? 0 };
   }
 }

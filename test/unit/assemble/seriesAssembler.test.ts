@@ -214,6 +214,25 @@ describe('SeriesAssembler', () => {
     expect(t.jobs.list({ seriesInstanceUid: '9.8' })).toHaveLength(1);
   });
 
+  it('keeps one open job per series across instances, and opens a new one when that job left `received`', () => {
+    const t = setup({ assembly: { seriesQuietSeconds: 30 } });
+    for (const n of [1, 2, 3])
+      t.assembler.instanceStored(
+        storeRow(t.db, t.clock, { sopInstanceUid: `8.${n}`, seriesInstanceUid: '9.5' }),
+      );
+    const open = t.jobs.list({ seriesInstanceUid: '9.5' });
+    expect(open.map((j) => j.state)).toEqual(['received']);
+    // Moved out of `received` elsewhere (an operator fails it): the next instance gets a new job.
+    t.jobs.transition(open[0]!.id, 'failed', { error: 'operator' });
+    t.clock.advance(1);
+    t.assembler.instanceStored(storeRow(t.db, t.clock, { sopInstanceUid: '8.4', seriesInstanceUid: '9.5' }));
+    t.clock.advance(30_000);
+    expect(t.completed).toHaveLength(1);
+    expect(t.completed[0]!.jobId).not.toBe(open[0]!.id);
+    expect(t.jobs.get(t.completed[0]!.jobId).state).toBe('complete');
+    expect(t.jobs.list({ seriesInstanceUid: '9.5' })).toHaveLength(2);
+  });
+
   it('stop() cancels pending timers', () => {
     const t = setup();
     t.assembler.instanceStored(storeRow(t.db, t.clock, { sopInstanceUid: '7.1', seriesInstanceUid: '9.9' }));
