@@ -8,6 +8,7 @@ import { LimitExceededError } from '../pipeline/errors';
 import type { PeerInfo } from '../pipeline/types';
 import { normalizeAddress } from './addressMatches';
 import { evaluateAssociationRequest, type AssociationPolicy } from './associationPolicy';
+import { encodeCStoreResponsePdu } from './cStoreResponsePdu';
 import { CStoreStatus, cStoreStatusFor } from './cStoreStatusFor';
 import { ContextResult, negotiatePresentationContexts } from './negotiatePresentationContexts';
 import { PduGuard } from './pduGuard';
@@ -54,6 +55,8 @@ export class NodeScp extends Scp {
   private state: State = 'connected';
   private readonly log: Logger;
   private readonly writes = new Map<requests.CStoreRequest, InstanceWrite>();
+  /** Presentation context of each C-STORE whose data set is being received (for its response). */
+  private readonly contexts = new WeakMap<requests.CStoreRequest, number>();
   private current: InstanceWrite | null = null;
   private paused = false;
   private closing = false;
@@ -253,6 +256,7 @@ export class NodeScp extends Scp {
       onLimitExceeded: (e) => this.refuse('message-too-large', e.message, ABORT_REASON_NOT_SPECIFIED),
     });
     this.writes.set(request, write);
+    this.contexts.set(request, context.getPresentationContextId());
     this.current = write;
     return write.stream;
   }
@@ -273,9 +277,11 @@ export class NodeScp extends Scp {
     const write = this.writes.get(request);
     this.writes.delete(request);
     if (this.current === write) this.current = null;
-    const response = responses.CStoreResponse.fromRequest(request);
+    const presentationContextId = this.contexts.get(request);
+    this.contexts.delete(request);
     if (!write) {
       if (this.closing) return;
+      const response = responses.CStoreResponse.fromRequest(request);
       response.setStatus(CStoreStatus.CannotUnderstand);
       response.setErrorComment('the C-STORE request carried no data set');
       callback(response);
@@ -285,8 +291,7 @@ export class NodeScp extends Scp {
       (instance) => {
         this.stored++;
         // PS3.4 B.2.3: success only now that the instance is durable.
-        response.setStatus(CStoreStatus.Success);
-        if (!this.closing) callback(response);
+        if (!this.closing) this.sendStoreSuccess(request, presentationContextId, callback);
         try {
           this.ctx.events.instanceStored(instance);
         } catch (e) {
@@ -308,6 +313,7 @@ export class NodeScp extends Scp {
           subject: request.getAffectedSopInstanceUid(),
           detail: { status: answer.status, errorComment: answer.errorComment },
         });
+        const response = responses.CStoreResponse.fromRequest(request);
         response.setStatus(answer.status);
         response.setErrorComment(answer.errorComment);
         if (!this.closing) callback(response);
@@ -363,6 +369,33 @@ export class NodeScp extends Scp {
   }
   override cCancelRequest(): void {
     // Nothing to cancel: C-STORE and C-ECHO are not cancellable (PS3.7 9.3.2.3).
+  }
+
+  /**
+   * The success C-STORE-RSP (PS3.7 9.3.1.2), written as one hand-encoded P-DATA-TF PDU on the
+   * socket: the same command set the library would send, without its generic encoder on the
+   * acknowledgement path. Without a known presentation context the library sends it.
+   */
+  private sendStoreSuccess(
+    request: requests.CStoreRequest,
+    presentationContextId: number | undefined,
+    callback: (response: responses.CStoreResponse) => void,
+  ): void {
+    if (presentationContextId === undefined) {
+      const response = responses.CStoreResponse.fromRequest(request);
+      response.setStatus(CStoreStatus.Success);
+      callback(response);
+      return;
+    }
+    this.sock.write(
+      encodeCStoreResponsePdu({
+        presentationContextId,
+        messageIdBeingRespondedTo: request.getMessageId(),
+        affectedSopClassUid: request.getAffectedSopClassUid(),
+        affectedSopInstanceUid: request.getAffectedSopInstanceUid(),
+        status: CStoreStatus.Success,
+      }),
+    );
   }
 
   private unrecognized<T extends responses.Response>(r: T): T {
