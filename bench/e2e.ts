@@ -9,6 +9,7 @@
  * Needs DCMTK, Orthanc (Debian packages) and ../shared. Run from the repository root:
  *
  *   npx tsc -p tsconfig.json --outDir /tmp/benchbuild
+ *   ln -sfn $PWD/migrations /tmp/benchbuild/migrations
  *   NODE_PATH=$PWD/node_modules node /tmp/benchbuild/bench/e2e.js [runs=2]
  */
 import { execFile } from 'node:child_process';
