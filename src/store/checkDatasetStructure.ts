@@ -234,7 +234,7 @@ async function datasetOffset(w: Window, meta: Record<number, string>): Promise<n
       pos += 12 + (await w.bytes(pos + 8, 4)).readUInt32LE(0);
     } else {
       const length = h.readUInt16LE(6);
-      if (vr === 'UI' && pos + 8 + length <= w.size)
+      if ((vr === 'UI' || vr === 'AE') && pos + 8 + length <= w.size)
         meta[h.readUInt16LE(2)] = valueText(await w.bytes(pos + 8, length));
       pos += 8 + length;
     }
@@ -250,6 +250,8 @@ export interface Part10Scan {
   /** (0002,0002) and (0002,0003), empty when absent. */
   mediaStorageSopClassUid: string;
   mediaStorageSopInstanceUid: string;
+  /** (0002,0016) Source Application Entity Title, empty when absent. */
+  sourceApplicationEntityTitle: string;
   sizeBytes: number;
   /**
    * Top-level identifying attributes by keyword (SOPInstanceUID, StudyInstanceUID, Modality...),
@@ -278,6 +280,7 @@ export async function scanPart10(
       transferSyntaxUid: ts,
       mediaStorageSopClassUid: meta[0x0002] ?? '',
       mediaStorageSopInstanceUid: meta[0x0003] ?? '',
+      sourceApplicationEntityTitle: meta[0x0016] ?? '',
       sizeBytes: w.size,
       dataset: null,
     };

@@ -13,6 +13,8 @@ export interface IndexEntry {
   peer: PeerInfo;
   source: InstanceSource;
   receivedAtIso: string;
+  /** Indexed again at start from a file no row named (InstanceStore.recoverOrphanFiles). */
+  recovered?: boolean;
 }
 
 /** What indexing did. */
@@ -31,11 +33,18 @@ export class InstanceIndex {
   private readonly insertSeries;
   private readonly updateSeries;
   private readonly insertInstance;
+  /** The connection's `synchronous` setting, restored after each index transaction. */
+  private readonly synchronous: number;
+  private readonly relax;
+  private readonly restore;
 
   constructor(
     private readonly db: Db,
     private readonly audit: AuditSink,
   ) {
+    this.synchronous = Number(db.pragma('synchronous', { simple: true }));
+    this.relax = db.prepare('PRAGMA synchronous = NORMAL');
+    this.restore = db.prepare(`PRAGMA synchronous = ${this.synchronous}`);
     this.findInstance = db.prepare('SELECT * FROM instances WHERE sop_instance_uid = ?');
     this.findSeriesState = db.prepare('SELECT state FROM series WHERE series_instance_uid = ?');
     this.insertSeries = db.prepare(
@@ -75,8 +84,27 @@ export class InstanceIndex {
     });
   }
 
-  /** Indexes one instance (or recognises a re-send) in one transaction with its audit row. */
+  /**
+   * Indexes one instance (or recognises a re-send) in one transaction with its audit row.
+   *
+   * The transaction commits with `synchronous = NORMAL` (WAL): written to the WAL file, not
+   * fsynced, so no fsync blocks the event loop on the acknowledgement path. It survives a kill of
+   * the process (the bytes are in the operating system). A power loss can drop it, and every
+   * later commit up to the next fsync of the WAL (any commit of another stage, which keeps the
+   * connection's own setting, or a checkpoint); the instance file itself was fsynced under its
+   * final name before, so start-up indexes it again (InstanceStore.recoverOrphanFiles).
+   */
   record(e: IndexEntry): IndexResult {
+    const relaxed = this.synchronous > 1 && !this.db.inTransaction;
+    if (relaxed) this.relax.run();
+    try {
+      return this.recordInTransaction(e);
+    } finally {
+      if (relaxed) this.restore.run();
+    }
+  }
+
+  private recordInTransaction(e: IndexEntry): IndexResult {
     return this.db.transaction((): IndexResult => {
       const f = e.facts;
       const existing = this.existing(f.sopInstanceUid);
@@ -129,6 +157,7 @@ export class InstanceIndex {
           sizeBytes: e.sizeBytes,
           source: e.source,
           lateArrival,
+          ...(e.recovered ? { recovered: true } : {}),
         },
       });
       return { kind: 'stored', lateArrival };

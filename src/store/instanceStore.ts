@@ -12,7 +12,7 @@ import type { AuditSink } from '../pipeline/audit';
 import type { Clock } from '../pipeline/clock';
 import { NodeError, OutOfResourcesError, type LimitExceededError } from '../pipeline/errors';
 import type { InstanceSource, PeerInfo, ReceivedInstance } from '../pipeline/types';
-import { scanPart10, type KnownHead } from './checkDatasetStructure';
+import { scanPart10, type KnownHead, type Part10Scan } from './checkDatasetStructure';
 import { buildFileMetaInformation } from './fileMetaInformation';
 import { FreeSpaceGuard } from './freeSpace';
 import { InstanceFileWriter } from './instanceFileWriter';
@@ -26,6 +26,9 @@ import {
 } from './instancePaths';
 import { validateHeader, type HeaderExpectation, type InstanceFacts } from './validateHeader';
 
+/** What start-up does with an instance file no row names. */
+type OrphanOutcome = 'reindexed' | 'remove' | 'keep';
+
 /** Everything the store needs, injected. */
 export interface InstanceStoreOptions {
   dataDir: string;
@@ -33,6 +36,12 @@ export interface InstanceStoreOptions {
   audit: AuditSink;
   clock: Clock;
   logger: Logger;
+  /**
+   * How long before the newest audit row an orphan file may have been written and still be
+   * indexed again at start (recoverOrphanFiles). Default one hour: far beyond the time from an
+   * instance's last byte to its index commit, far below storage.retentionDays.
+   */
+  recoveryWindowMs?: number;
   /** storage.minFreeMb: below it, writes are refused with OutOfResourcesError (0xA700). */
   minFreeMb: number;
   /** dimse.maxMessageBytes: largest dataset one C-STORE may carry. */
@@ -80,11 +89,13 @@ export class InstanceStore {
   /** The 256 `instances/<2 hex>` folders, each with a handle kept open for fsync. */
   private readonly folders = new Map<string, Promise<number>>();
   private readonly freeSpace: FreeSpaceGuard;
+  private readonly recoveryWindowMs: number;
 
   constructor(private readonly opts: InstanceStoreOptions) {
     this.dataDir = path.resolve(opts.dataDir);
     this.tempDir = path.join(this.dataDir, TEMP_DIR);
     this.index = new InstanceIndex(opts.db, opts.audit);
+    this.recoveryWindowMs = opts.recoveryWindowMs ?? 60 * 60 * 1000;
     this.freeSpace = new FreeSpaceGuard({ dir: this.dataDir, minFreeMb: opts.minFreeMb, clock: opts.clock });
     fsSync.mkdirSync(this.tempDir, { recursive: true });
     makeInstanceFolders(path.join(this.dataDir, INSTANCES_DIR));
@@ -110,32 +121,111 @@ export class InstanceStore {
   }
 
   /**
-   * Removes instance files that no index row names: a crash after the rename and before the
-   * index commit leaves one (never acknowledged, so nothing is lost). Walks `instances/` once; call at
-   * start after an unclean stop. Returns how many were removed.
+   * Removes instance files that no index row names; returns how many were removed. Kept for
+   * callers of the earlier name: it runs {@link recoverOrphanFiles}, which also indexes the
+   * recent, valid ones again.
    */
   async removeOrphanFiles(): Promise<number> {
+    return (await this.recoverOrphanFiles()).removed;
+  }
+
+  /**
+   * Deals with the instance files under `instances/` that no index row names. Call once at
+   * start, before accepting associations. Two ways to get one:
+   * - a crash after the rename and before the index commit (never acknowledged);
+   * - a power loss after an acknowledged instance's index commit, which is not fsynced
+   *   (InstanceIndex.record): its file was fsynced under its final name before the answer.
+   * A file modified no earlier than `recoveryWindowMs` before the newest audit row (the last
+   * durable commit) is checked (structure and header, as on receipt) and indexed again in one
+   * transaction with an `instance.stored` audit row marked `recovered`; an unacknowledged one
+   * becomes a stored instance, which a re-send then finds as a duplicate. Every other one is
+   * removed (audited `store.orphans_removed`): a broken file, a copy of an instance indexed
+   * under another name, or an older file, such as one a retention purge had de-indexed but not
+   * yet removed when the node stopped.
+   */
+  async recoverOrphanFiles(): Promise<{ reindexed: number; removed: number }> {
     const indexed = new Set(
       (this.opts.db.prepare('SELECT file_path FROM instances').all() as Array<{ file_path: string }>).map(
         (r) => r.file_path,
       ),
     );
+    const newest = this.opts.db.prepare('SELECT MAX(at) AS at FROM audit_events').get() as {
+      at: string | null;
+    };
+    const since =
+      newest.at === null ? Number.NEGATIVE_INFINITY : Date.parse(newest.at) - this.recoveryWindowMs;
     const root = path.join(this.dataDir, INSTANCES_DIR);
     let removed = 0;
+    let reindexed = 0;
     for (const dir of await fs.readdir(root)) {
       if (!/^[0-9a-f]{2}$/.test(dir)) continue;
       for (const name of await fs.readdir(path.join(root, dir))) {
         const relative = path.posix.join(INSTANCES_DIR, dir, name);
         if (indexed.has(relative)) continue;
-        await fs.rm(path.join(root, dir, name), { force: true });
-        removed++;
+        const file = path.join(root, dir, name);
+        const outcome = await this.reindex(file, relative, since);
+        if (outcome === 'reindexed') reindexed++;
+        else if (outcome === 'remove') {
+          await fs.rm(file, { force: true });
+          removed++;
+        }
       }
+    }
+    if (reindexed > 0) {
+      this.opts.logger.warn('store.orphans.reindexed', { files: reindexed });
+      this.opts.audit.record({ event: 'store.orphans_reindexed', detail: { files: reindexed } });
     }
     if (removed > 0) {
       this.opts.logger.warn('store.orphans.removed', { files: removed });
       this.opts.audit.record({ event: 'store.orphans_removed', detail: { files: removed } });
     }
-    return removed;
+    return { reindexed, removed };
+  }
+
+  /**
+   * Indexes one orphan file again, or says it is to be removed (old, not DICOM, broken, or a
+   * copy of an indexed instance). An I/O or database error keeps the file for the next start.
+   */
+  private async reindex(file: string, relativePath: string, since: number): Promise<OrphanOutcome> {
+    let facts: InstanceFacts;
+    let scan: Part10Scan;
+    let st: fsSync.Stats;
+    try {
+      st = await fs.stat(file);
+      if (!st.isFile() || st.mtimeMs < since) return 'remove';
+      scan = await scanPart10(file);
+      const header: DicomHeader = scan.dataset
+        ? {
+            transferSyntaxUid: scan.transferSyntaxUid,
+            mediaStorageSopClassUid: scan.mediaStorageSopClassUid,
+            mediaStorageSopInstanceUid: scan.mediaStorageSopInstanceUid,
+            dataset: scan.dataset,
+          }
+        : await readDicomHeader(file);
+      facts = validateHeader(header);
+    } catch (e) {
+      // Not DICOM or broken: removed. A system error (EIO, EACCES...): kept for the next start.
+      if (typeof (e as NodeJS.ErrnoException).errno !== 'number') return 'remove';
+      this.opts.logger.error('store.orphan.unreadable', { file: relativePath, error: (e as Error).message });
+      return 'keep';
+    }
+    const calling = scan.sourceApplicationEntityTitle;
+    try {
+      const r = this.index.record({
+        facts,
+        relativePath,
+        sizeBytes: scan.sizeBytes,
+        // Who sent it is not kept in the file beyond (0002,0016); the rest is unknown now.
+        peer: { callingAeTitle: calling, calledAeTitle: '', peerAddress: '', associationId: 'recovered' },
+        source: calling ? 'dimse' : 'stow',
+        receivedAtIso: new Date(st.mtimeMs).toISOString(),
+        recovered: true,
+      });
+      return r.kind === 'stored' ? 'reindexed' : 'remove';
+    } catch (e) {
+      this.opts.logger.error('store.orphan.not_indexed', { file: relativePath, error: (e as Error).message });
+      return 'keep';
+    }
   }
 
   /** Throws OutOfResourcesError when free disk is below storage.minFreeMb (statfs reused briefly). */

@@ -264,6 +264,48 @@ describe('InstanceStore', () => {
     expect(auditOf('store.orphans_removed')).toHaveLength(1);
   });
 
+  test('the index commit leaves the connection at synchronous = FULL for the other stages', async () => {
+    expect(db.pragma('synchronous', { simple: true })).toBe(2);
+    await sendDimse(store, {});
+    expect(db.pragma('synchronous', { simple: true })).toBe(2);
+  });
+
+  test('start-up indexes again a recent valid file whose row was lost (power loss after the answer)', async () => {
+    const { result, dataset } = await sendDimse(store, {});
+    const relative = path.relative(dataDir, result.filePath).split(path.sep).join('/');
+    db.prepare('DELETE FROM instances WHERE sop_instance_uid = ?').run(dataset.SOPInstanceUID);
+    // A copy of an instance that is indexed (under another name) is removed, not indexed twice.
+    const { result: other } = await sendDimse(store, {});
+    const copy = path.join(path.dirname(other.filePath), 'copy-of-other.dcm');
+    fs.copyFileSync(other.filePath, copy);
+    expect(await store.recoverOrphanFiles()).toEqual({ reindexed: 1, removed: 1 });
+    const row = new SeriesRepository(db).instance(String(dataset.SOPInstanceUID));
+    expect(row).toMatchObject({
+      file_path: relative,
+      calling_ae_title: peer.callingAeTitle,
+      source: 'dimse',
+    });
+    expect(fs.existsSync(result.filePath)).toBe(true);
+    expect(fs.existsSync(copy)).toBe(false);
+    const stored = auditOf('instance.stored').filter((r) => r.subject === dataset.SOPInstanceUID);
+    expect(stored.map((r) => (JSON.parse(r.detail) as { recovered?: boolean }).recovered)).toEqual([
+      undefined,
+      true,
+    ]);
+    expect(auditOf('store.orphans_reindexed')).toHaveLength(1);
+  });
+
+  test('start-up removes an orphan written well before the newest audit row (e.g. a purge cut short)', async () => {
+    const { result, dataset } = await sendDimse(store, {});
+    db.prepare('DELETE FROM instances WHERE sop_instance_uid = ?').run(dataset.SOPInstanceUID);
+    const newest = db.prepare('SELECT MAX(at) AS at FROM audit_events').get() as { at: string };
+    const old = new Date(Date.parse(newest.at) - 2 * 60 * 60 * 1000);
+    fs.utimesSync(result.filePath, old, old);
+    expect(await store.recoverOrphanFiles()).toEqual({ reindexed: 0, removed: 1 });
+    expect(fs.existsSync(result.filePath)).toBe(false);
+    expect(new SeriesRepository(db).instance(String(dataset.SOPInstanceUID))).toBeUndefined();
+  });
+
   test('STOW-RS path: a complete Part 10 stream is stored as it came', async () => {
     const { bytes, dataset } = syntheticPart10({});
     const r = await store.storePart10Stream(
