@@ -72,7 +72,10 @@ export interface InstanceWrite {
    * (DatasetInvalidError, OutOfResourcesError, LimitExceededError).
    */
   result: Promise<ReceivedInstance>;
-  /** Gives up (association aborted): closes and removes the temp file. */
+  /**
+   * Gives up (association aborted): closes and removes the temp file. Once every byte arrived
+   * it does nothing: `result` then finishes the instance (it is stored, though unanswered).
+   */
   cancel(): void;
 }
 
