@@ -325,7 +325,8 @@ export function createApp(opts: AppOptions): App {
       started = true;
       // Before any listener: nothing half-received may race a new upload.
       await store.removeLeftoverTempFiles();
-      await store.removeOrphanFiles();
+      const orphans = await store.recoverOrphanFiles();
+      if (orphans.reindexed + orphans.removed > 0) logger.info('app.store.orphans', orphans);
       assembler.resume();
       const resumed = orch.resume();
       if (resumed > 0) logger.info('app.jobs.resumed', { jobs: resumed });
@@ -359,6 +360,7 @@ export function createApp(opts: AppOptions): App {
       await orch.idle();
       await deliveries.stop();
       await engine.close();
+      await store.close();
       if (started) audit.record({ event: 'node.stopped' });
       db.close();
     },

@@ -3,11 +3,8 @@
  * to every stored instance is on the acknowledgement path of the sender, and the generic
  * encoder of the DIMSE library costs a few hundred microseconds per response.
  */
+import { encodeCStoreRsp } from '../dicom/dimse/commandSet';
 
-/** PS3.7 E.1: C-STORE-RSP Command Field. */
-const C_STORE_RSP = 0x8001;
-/** PS3.7 E.1: Command Data Set Type "no data set". */
-const NO_DATA_SET = 0x0101;
 /** PS3.8 9.3.1: P-DATA-TF PDU type. */
 const P_DATA_TF = 0x04;
 /** PS3.8 E.2 message control header: command, last fragment. */
@@ -22,43 +19,14 @@ export interface CStoreResponseFields {
   status: number;
 }
 
-/** A UI value padded to even length with a NUL (PS3.5 6.2). */
-function ui(value: string): Buffer {
-  const s = value.trim();
-  return Buffer.from(s.length % 2 ? `${s}\0` : s, 'latin1');
-}
-
-/** One Implicit VR Little Endian element of group 0000 (PS3.5 7.1.3; PS3.7 6.3.1). */
-function element(elementNumber: number, value: Buffer): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt16LE(0x0000, 0);
-  head.writeUInt16LE(elementNumber, 2);
-  head.writeUInt32LE(value.length, 4);
-  return Buffer.concat([head, value]);
-}
-
-function us(n: number): Buffer {
-  const b = Buffer.alloc(2);
-  b.writeUInt16LE(n, 0);
-  return b;
-}
-
-/**
- * The command set of a C-STORE-RSP (PS3.7 9.3.1.2): Implicit VR Little Endian, elements in tag
- * order, (0000,0000) Command Group Length first.
- */
+/** The command set of a C-STORE-RSP (PS3.7 9.3.1.2), Implicit VR Little Endian. */
 export function encodeCStoreResponseCommand(f: CStoreResponseFields): Buffer {
-  const body = Buffer.concat([
-    element(0x0002, ui(f.affectedSopClassUid)),
-    element(0x0100, us(C_STORE_RSP)),
-    element(0x0120, us(f.messageIdBeingRespondedTo)),
-    element(0x0800, us(NO_DATA_SET)),
-    element(0x0900, us(f.status)),
-    element(0x1000, ui(f.affectedSopInstanceUid)),
-  ]);
-  const groupLength = Buffer.alloc(4);
-  groupLength.writeUInt32LE(body.length, 0);
-  return Buffer.concat([element(0x0000, groupLength), body]);
+  return encodeCStoreRsp({
+    messageIdBeingRespondedTo: f.messageIdBeingRespondedTo,
+    sopClassUid: f.affectedSopClassUid,
+    sopInstanceUid: f.affectedSopInstanceUid,
+    status: f.status,
+  });
 }
 
 /**

@@ -100,7 +100,7 @@ export class InstanceFileWriter extends Writable {
    * returned; the handle is closed afterwards, off the acknowledgement path. On failure the file
    * is removed (under whichever name it has) and OutOfResourcesError is thrown. A crash between
    * the rename and the fsyncs leaves an unacknowledged file under a final name that no index row
-   * names: start-up deals with it (InstanceStore.removeOrphanFiles).
+   * names: start-up deals with it (InstanceStore.recoverOrphanFiles).
    */
   async commit(finalPath: string, syncFolder: () => Promise<void>): Promise<void> {
     const fh = this.fh;

@@ -124,15 +124,6 @@ export class InstanceStore {
   }
 
   /**
-   * Removes instance files that no index row names; returns how many were removed. Kept for
-   * callers of the earlier name: it runs {@link recoverOrphanFiles}, which also indexes the
-   * recent, valid ones again.
-   */
-  async removeOrphanFiles(): Promise<number> {
-    return (await this.recoverOrphanFiles()).removed;
-  }
-
-  /**
    * Deals with the instance files under `instances/` that no index row names. Call once at
    * start, before accepting associations. Two ways to get one:
    * - a crash after the rename and before the index commit (never acknowledged);

@@ -47,6 +47,26 @@ export function encodeCStoreRq(opts: {
   return Buffer.concat([element(0x0000, len), body]);
 }
 
+/** PS3.7 9.3.1.2 C-STORE-RSP command set (no data set), (0000,0000) Command Group Length first. */
+export function encodeCStoreRsp(opts: {
+  messageIdBeingRespondedTo: number;
+  sopClassUid: string;
+  sopInstanceUid: string;
+  status: number;
+}): Buffer {
+  const body = Buffer.concat([
+    element(0x0002, ui(opts.sopClassUid.trim())), // Affected SOP Class UID
+    element(0x0100, us(CommandField.CStoreRsp)),
+    element(0x0120, us(opts.messageIdBeingRespondedTo)),
+    element(0x0800, us(0x0101)), // Command Data Set Type: no data set
+    element(0x0900, us(opts.status)),
+    element(0x1000, ui(opts.sopInstanceUid.trim())), // Affected SOP Instance UID
+  ]);
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(body.length, 0);
+  return Buffer.concat([element(0x0000, len), body]);
+}
+
 /** The fields of a received command set that an SCU reads. */
 export interface DecodedCommand {
   commandField: number;

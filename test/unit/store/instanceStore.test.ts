@@ -258,7 +258,7 @@ describe('InstanceStore', () => {
     const kept = await sendDimse(store, {});
     fs.mkdirSync(path.join(dataDir, 'instances', 'ab'), { recursive: true });
     fs.writeFileSync(path.join(dataDir, 'instances', 'ab', 'orphan.dcm'), 'x');
-    expect(await store.removeOrphanFiles()).toBe(1);
+    expect((await store.recoverOrphanFiles()).removed).toBe(1);
     expect(fs.existsSync(path.join(dataDir, 'instances', 'ab', 'orphan.dcm'))).toBe(false);
     expect(fs.existsSync(kept.result.filePath)).toBe(true);
     expect(auditOf('store.orphans_removed')).toHaveLength(1);
