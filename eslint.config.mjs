@@ -15,8 +15,14 @@ const boundaryConfigs = stages.map((stage) => ({
         patterns: [
           ...stages
             .filter((s) => s !== stage)
-            .map((s) => ({ group: [`../${s}`, `../${s}/*`, `../../${s}/*`], message: `stage ${stage} must not import stage ${s}; meet through pipeline/types.ts` })),
-          ...shared.map((s) => ({ group: [`../${s}`, `../${s}/*`], message: `stage ${stage} must not import ${s}` })),
+            .map((s) => ({
+              group: [`../${s}`, `../${s}/*`, `../../${s}/*`],
+              message: `stage ${stage} must not import stage ${s}; meet through pipeline/types.ts`,
+            })),
+          ...shared.map((s) => ({
+            group: [`../${s}`, `../${s}/*`],
+            message: `stage ${stage} must not import ${s}`,
+          })),
           { group: ['../app', '../app.ts'], message: 'only the entry points import app.ts' },
         ],
       },
@@ -41,7 +47,20 @@ const sharedConfigs = sharedModules.map((m) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bin/**', 'test-artifacts/**', 'jest.config.js', 'models/**', 'docker/**', '.tmp/**', '.tmp-*'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'bin/**',
+      'test-artifacts/**',
+      'jest.config.js',
+      'models/**',
+      'docker/**',
+      '.tmp/**',
+      '.tmp-*',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

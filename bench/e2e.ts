@@ -40,7 +40,10 @@ async function main(): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pacs-ai-node-e2e-'));
   const modelsDir = path.join(work, 'models');
   fs.mkdirSync(path.join(modelsDir, 'brain-gwm'), { recursive: true });
-  fs.copyFileSync(path.join(ROOT, 'models', 'brain-gwm', 'manifest.yaml'), path.join(modelsDir, 'brain-gwm', 'manifest.yaml'));
+  fs.copyFileSync(
+    path.join(ROOT, 'models', 'brain-gwm', 'manifest.yaml'),
+    path.join(modelsDir, 'brain-gwm', 'manifest.yaml'),
+  );
   const quiet = { write: () => true } as unknown as NodeJS.WritableStream;
   await modelsInstall(
     'brain-gwm',
@@ -73,16 +76,22 @@ async function main(): Promise<void> {
     });
     const lastAck = Date.now();
     for (;;) {
-      const done = app.jobs.list({}).find((j) => ['delivered', 'failed', 'out_of_scope', 'discarded'].includes(j.state));
+      const done = app.jobs
+        .list({})
+        .find((j) => ['delivered', 'failed', 'out_of_scope', 'discarded'].includes(j.state));
       if (done) {
         if (done.state !== 'delivered') throw new Error(`job ended ${done.state}: ${done.error ?? ''}`);
         break;
       }
       await new Promise((res) => setTimeout(res, 20));
     }
-    const rows = app.db.prepare('SELECT at, event, detail FROM audit_events ORDER BY seq').all() as AuditRow[];
+    const rows = app.db
+      .prepare('SELECT at, event, detail FROM audit_events ORDER BY seq')
+      .all() as AuditRow[];
     const at = (to: string): number => {
-      const row = rows.find((x) => x.event === 'job.transition' && (JSON.parse(x.detail) as { to: string }).to === to);
+      const row = rows.find(
+        (x) => x.event === 'job.transition' && (JSON.parse(x.detail) as { to: string }).to === to,
+      );
       if (!row) throw new Error(`no transition to ${to}`);
       return Date.parse(row.at);
     };

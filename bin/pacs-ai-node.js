@@ -8,12 +8,14 @@ if (!fs.existsSync(main)) {
   console.error('pacs-ai-node: dist/ is missing; run "npm run build" first (npm start does it for you).');
   process.exit(1);
 }
-require(main).main(process.argv.slice(2)).then(
-  (code) => {
-    if (typeof code === 'number') process.exitCode = code;
-  },
-  (err) => {
-    console.error(err && err.stack ? err.stack : String(err));
-    process.exitCode = 1;
-  },
-);
+require(main)
+  .main(process.argv.slice(2))
+  .then(
+    (code) => {
+      if (typeof code === 'number') process.exitCode = code;
+    },
+    (err) => {
+      console.error(err && err.stack ? err.stack : String(err));
+      process.exitCode = 1;
+    },
+  );

@@ -92,16 +92,33 @@ export function verifyAuditChain(db: Db): ChainVerification {
   let prevHash = GENESIS_HASH;
   let expectedSeq = 1;
   let rows = 0;
-  for (const r of db.prepare('SELECT * FROM audit_events ORDER BY seq').iterate() as IterableIterator<AuditRow>) {
+  for (const r of db
+    .prepare('SELECT * FROM audit_events ORDER BY seq')
+    .iterate() as IterableIterator<AuditRow>) {
     rows++;
     if (r.seq !== expectedSeq) {
-      return { ok: false, rows, firstBadSeq: expectedSeq, problem: `row ${expectedSeq} is missing (next row is ${r.seq})` };
+      return {
+        ok: false,
+        rows,
+        firstBadSeq: expectedSeq,
+        problem: `row ${expectedSeq} is missing (next row is ${r.seq})`,
+      };
     }
     if (r.prev_hash !== prevHash) {
-      return { ok: false, rows, firstBadSeq: r.seq, problem: `row ${r.seq} does not link to the hash of row ${r.seq - 1}` };
+      return {
+        ok: false,
+        rows,
+        firstBadSeq: r.seq,
+        problem: `row ${r.seq} does not link to the hash of row ${r.seq - 1}`,
+      };
     }
     if (rowHash(prevHash, r) !== r.hash) {
-      return { ok: false, rows, firstBadSeq: r.seq, problem: `row ${r.seq} (${r.event}) was altered: its content does not match its hash` };
+      return {
+        ok: false,
+        rows,
+        firstBadSeq: r.seq,
+        problem: `row ${r.seq} (${r.event}) was altered: its content does not match its hash`,
+      };
     }
     prevHash = r.hash;
     expectedSeq++;

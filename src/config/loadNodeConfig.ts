@@ -29,7 +29,11 @@ function deepFreeze<T>(o: T): T {
  * Parses and validates a node configuration object. Throws ConfigError listing every problem
  * as `path: message` (for example `dimse.port: Expected number, received string`).
  */
-export function parseNodeConfig(raw: unknown, overrides: NodeConfigOverrides = {}, source = 'node.yaml'): NodeConfig {
+export function parseNodeConfig(
+  raw: unknown,
+  overrides: NodeConfigOverrides = {},
+  source = 'node.yaml',
+): NodeConfig {
   const base = raw === null || raw === undefined ? {} : raw;
   if (typeof base !== 'object' || Array.isArray(base)) {
     throw new ConfigError(`${source}: the configuration must be a mapping`, ['(root): Expected object']);
@@ -42,7 +46,9 @@ export function parseNodeConfig(raw: unknown, overrides: NodeConfigOverrides = {
   }
   const cfg = result.data;
   if (cfg.dimse.tls.enabled && (!cfg.dimse.tls.key || !cfg.dimse.tls.cert)) {
-    throw new ConfigError(`${source}: 1 problem(s)`, ['dimse.tls: key and cert are required when tls.enabled is true']);
+    throw new ConfigError(`${source}: 1 problem(s)`, [
+      'dimse.tls: key and cert are required when tls.enabled is true',
+    ]);
   }
   return deepFreeze(cfg);
 }
@@ -89,7 +95,9 @@ export function loadNodeConfig(file: string | undefined, overrides: NodeConfigOv
   if (doc.errors.length > 0) {
     throw new ConfigError(
       `${file}: not valid YAML`,
-      doc.errors.map((e) => `${e.linePos?.[0] ? `line ${e.linePos[0].line}` : '(root)'}: ${e.message.split('\n')[0]}`),
+      doc.errors.map(
+        (e) => `${e.linePos?.[0] ? `line ${e.linePos[0].line}` : '(root)'}: ${e.message.split('\n')[0]}`,
+      ),
     );
   }
   return parseNodeConfig(doc.toJS(), overrides, path.basename(file));

@@ -76,7 +76,11 @@ export const nodeConfigSchema = z
         /** Maximum PDU length we accept and advertise (PS3.8 D.1). */
         maxPduLength: z.number().int().min(4096).max(4194304).default(65536),
         /** Largest dataset one C-STORE may carry, in bytes. */
-        maxMessageBytes: z.number().int().positive().default(2 * 1024 * 1024 * 1024),
+        maxMessageBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(2 * 1024 * 1024 * 1024),
         maxAssociations: z.number().int().min(1).max(1000).default(16),
         /** Seconds without a PDU before an association is aborted. */
         idleTimeoutSeconds: z.number().positive().default(60),
@@ -102,7 +106,11 @@ export const nodeConfigSchema = z
         port: port.default(8080),
         /** Bearer tokens; when none are given the API is open (loopback only by default). */
         tokens: z.array(tokenSchema).default([]),
-        maxStowBytes: z.number().int().positive().default(2 * 1024 * 1024 * 1024),
+        maxStowBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(2 * 1024 * 1024 * 1024),
       })
       .strict()
       .default({}),
@@ -129,7 +137,12 @@ export const nodeConfigSchema = z
       .default({}),
     rulesFile: z.string().min(1).default('config/rules.yaml'),
     modelsDir: z.string().min(1).default('models'),
-    destinations: z.record(z.string().regex(/^[a-z0-9][a-z0-9-_]*$/i, 'destination names are letters, digits, - and _'), destinationSchema).default({}),
+    destinations: z
+      .record(
+        z.string().regex(/^[a-z0-9][a-z0-9-_]*$/i, 'destination names are letters, digits, - and _'),
+        destinationSchema,
+      )
+      .default({}),
     inference: z
       .object({
         workers: z.number().int().min(1).max(64).default(1),
@@ -143,7 +156,10 @@ export const nodeConfigSchema = z
     results: z
       .object({
         /** Stable Device Observer UID (TID 1004); derived from the data directory when absent. */
-        deviceObserverUid: z.string().regex(/^[0-9.]{1,64}$/).optional(),
+        deviceObserverUid: z
+          .string()
+          .regex(/^[0-9.]{1,64}$/)
+          .optional(),
         institutionName: z.string().max(64).optional(),
         seriesNumberBase: z.number().int().min(1).default(900),
         /** SC for a volume: every slice, or this many key slices. */

@@ -36,7 +36,9 @@ export function applyMigrations(db: Db, dir: string): string[] {
     applied_at TEXT NOT NULL
   )`);
   const applied = new Set(
-    (db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: string }>).map((r) => r.version),
+    (db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: string }>).map(
+      (r) => r.version,
+    ),
   );
   const files = fs
     .readdirSync(dir)
@@ -48,7 +50,10 @@ export function applyMigrations(db: Db, dir: string): string[] {
     const sql = fs.readFileSync(path.join(dir, f), 'utf8');
     db.transaction(() => {
       db.exec(sql);
-      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(f, new Date().toISOString());
+      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(
+        f,
+        new Date().toISOString(),
+      );
     })();
     done.push(f);
   }

@@ -39,7 +39,9 @@ export function nums(ds: NaturalDataset, keyword: string): number[] {
   const v = ds[keyword];
   if (v === undefined || v === null) return [];
   const arr = Array.isArray(v) ? v : [v];
-  return arr.map((x) => (typeof x === 'number' ? x : Number(String(x).trim()))).filter((n) => Number.isFinite(n));
+  return arr
+    .map((x) => (typeof x === 'number' ? x : Number(String(x).trim())))
+    .filter((n) => Number.isFinite(n));
 }
 
 /** The items of a sequence attribute. */

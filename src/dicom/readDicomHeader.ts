@@ -13,7 +13,10 @@ export interface DicomHeader {
 const FIRST_READ = 64 * 1024;
 const MAX_HEADER = 64 * 1024 * 1024;
 
-function parse(buf: Buffer, untilPixelData: boolean): { meta: Record<string, { Value?: unknown[] }>; dict: Record<string, unknown> } {
+function parse(
+  buf: Buffer,
+  untilPixelData: boolean,
+): { meta: Record<string, { Value?: unknown[] }>; dict: Record<string, unknown> } {
   const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
   return dcmjs.data.DicomMessage.readFile(
     ab,
@@ -32,8 +35,14 @@ export function parseDicomHeader(buf: Buffer): DicomHeader {
   return toHeader(r);
 }
 
-function toHeader(r: { meta: Record<string, { Value?: unknown[] }>; dict: Record<string, unknown> }): DicomHeader {
-  const metaValue = (tag: string): string => String(r.meta[tag]?.Value?.[0] ?? '').replace(/\0/g, '').trim();
+function toHeader(r: {
+  meta: Record<string, { Value?: unknown[] }>;
+  dict: Record<string, unknown>;
+}): DicomHeader {
+  const metaValue = (tag: string): string =>
+    String(r.meta[tag]?.Value?.[0] ?? '')
+      .replace(/\0/g, '')
+      .trim();
   const dataset = dcmjs.data.DicomMetaDictionary.naturalizeDataset(r.dict) as NaturalDataset;
   return {
     transferSyntaxUid: metaValue('00020010'),

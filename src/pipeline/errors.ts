@@ -31,7 +31,12 @@ export class NodeError extends Error {
   readonly code: ErrorCode;
   readonly details: readonly string[];
 
-  constructor(code: ErrorCode, message: string, details: readonly string[] = [], options?: { cause?: unknown }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    details: readonly string[] = [],
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
@@ -99,7 +104,10 @@ export class AuditChainBrokenError extends NodeError {
 }
 
 /** Lists a zod error's issues as `path: message` lines (config, rules, manifests, API inputs). */
-export function formatIssues(issues: ReadonlyArray<{ path: ReadonlyArray<string | number>; message: string }>, root = ''): string[] {
+export function formatIssues(
+  issues: ReadonlyArray<{ path: ReadonlyArray<string | number>; message: string }>,
+  root = '',
+): string[] {
   return issues.map((i) => `${joinPath(root, i.path)}: ${i.message}`);
 }
 

@@ -19,7 +19,11 @@ export interface OrthancInstance {
   /** GET a JSON resource of the REST API. */
   get<T = unknown>(urlPath: string): Promise<T>;
   /** POST to the REST API; resolves to status and body text. */
-  post(urlPath: string, body: string | Buffer, contentType?: string): Promise<{ status: number; body: string }>;
+  post(
+    urlPath: string,
+    body: string | Buffer,
+    contentType?: string,
+  ): Promise<{ status: number; body: string }>;
   stop(): Promise<void>;
   /** Start again on the same ports and storage (after stop()). */
   restart(): Promise<void>;
@@ -38,13 +42,24 @@ export interface OrthancOptions {
 export const ORTHANC_BIN = '/usr/sbin/Orthanc';
 const PLUGINS = ['/usr/share/orthanc/plugins/libOrthancDicomWeb.so'];
 
-function request(method: string, url: string, body?: string | Buffer, contentType?: string): Promise<{ status: number; body: string }> {
+function request(
+  method: string,
+  url: string,
+  body?: string | Buffer,
+  contentType?: string,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers: contentType ? { 'content-type': contentType } : {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const req = http.request(
+      url,
+      { method, headers: contentType ? { 'content-type': contentType } : {} },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+      },
+    );
     req.on('error', reject);
     req.setTimeout(30000, () => req.destroy(new Error(`timeout ${method} ${url}`)));
     if (body !== undefined) req.write(body);
@@ -87,7 +102,10 @@ export async function startOrthanc(opts: OrthancOptions = {}): Promise<OrthancIn
 
   const launch = async (): Promise<void> => {
     const log = fs.openSync(logFile, 'a');
-    proc = spawn(ORTHANC_BIN, [configFile], { stdio: ['ignore', log, log], env: { ...process.env, TCP_NODELAY: '1' } });
+    proc = spawn(ORTHANC_BIN, [configFile], {
+      stdio: ['ignore', log, log],
+      env: { ...process.env, TCP_NODELAY: '1' },
+    });
     fs.closeSync(log);
     const deadline = Date.now() + 30000;
     for (;;) {
@@ -97,8 +115,14 @@ export async function startOrthanc(opts: OrthancOptions = {}): Promise<OrthancIn
       } catch {
         /* not up yet */
       }
-      if (proc.exitCode !== null) throw new Error(`Orthanc exited (${proc.exitCode}); log: ${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
-      if (Date.now() > deadline) throw new Error(`Orthanc did not start in 30 s; log: ${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
+      if (proc.exitCode !== null)
+        throw new Error(
+          `Orthanc exited (${proc.exitCode}); log: ${fs.readFileSync(logFile, 'utf8').slice(-2000)}`,
+        );
+      if (Date.now() > deadline)
+        throw new Error(
+          `Orthanc did not start in 30 s; log: ${fs.readFileSync(logFile, 'utf8').slice(-2000)}`,
+        );
       await new Promise((r) => setTimeout(r, 200));
     }
   };
