@@ -246,6 +246,7 @@ export function createApp(opts: AppOptions): App {
     events,
     audit,
     logger: logger.child({ stage: 'receive' }),
+    onRejected: (reason) => metrics.associationRejected(reason),
   });
 
   const { scheduler, auditChain } = createScheduledJobs({

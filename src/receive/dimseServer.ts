@@ -17,6 +17,8 @@ export interface DimseServerOptions {
   events: SeriesEvents;
   audit: AuditSink;
   logger: Logger;
+  /** Told of each rejected association request, with the reason's name (metrics). */
+  onRejected?: (reason: string) => void;
 }
 
 /** Extra connections tolerated above maxAssociations, so they can be answered with A-ASSOCIATE-RJ. */
@@ -133,6 +135,7 @@ export class DimseServer {
         logger,
         registry: this.registry,
         tls: useTls,
+        onRejected: this.opts.onRejected,
       },
     );
     this.scps.add(scp);

@@ -34,6 +34,8 @@ export interface ScpContext {
   logger: Logger;
   registry: AssociationRegistry;
   tls: boolean;
+  /** Told of each rejected association request, with the reason's name (metrics). */
+  onRejected?: (reason: string) => void;
 }
 
 type State = 'connected' | 'accepted' | 'ended';
@@ -136,6 +138,7 @@ export class NodeScp extends Scp {
     );
     if (rejection) {
       this.sendAssociationReject(rejection.result, rejection.source, rejection.reason);
+      this.ctx.onRejected?.(rejection.reasonName);
       this.state = 'ended';
       this.closing = true;
       this.ctx.audit.record({
