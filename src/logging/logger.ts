@@ -53,6 +53,8 @@ class WinstonLogger implements Logger {
     private readonly fields: Record<string, unknown>,
   ) {}
   private log(level: string, event: string, f?: Record<string, unknown>): void {
+    // Below the configured level nothing is built: no scrub, no formatting (hot paths log debug).
+    if (!this.w.isLevelEnabled(level)) return;
     this.w.log(level, event, scrubPhi({ ...this.fields, ...(f ?? {}), event }) as Record<string, unknown>);
   }
   info(e: string, f?: Record<string, unknown>): void {

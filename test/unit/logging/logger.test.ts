@@ -32,3 +32,17 @@ describe('logger', () => {
     });
   });
 });
+
+describe('logger levels', () => {
+  it('writes nothing below the configured level', async () => {
+    const stream = new PassThrough();
+    const lines: string[] = [];
+    stream.on('data', (c: Buffer) => lines.push(...c.toString().split('\n').filter(Boolean)));
+    const log = createLogger({ stream, level: 'warn' });
+    log.debug('store.instance.timing', { ms: 1 });
+    log.info('receive.association.accepted', {});
+    log.warn('store.temp.removed', { files: 1 });
+    await new Promise((r) => setImmediate(r));
+    expect(lines.map((l) => (JSON.parse(l) as { event: string }).event)).toEqual(['store.temp.removed']);
+  });
+});
