@@ -115,9 +115,9 @@ export async function startOrthanc(opts: OrthancOptions = {}): Promise<OrthancIn
       } catch {
         /* not up yet */
       }
-      if (proc.exitCode !== null)
+      if (proc.exitCode !== null || proc.signalCode !== null)
         throw new Error(
-          `Orthanc exited (${proc.exitCode}); log: ${fs.readFileSync(logFile, 'utf8').slice(-2000)}`,
+          `Orthanc exited (${proc.exitCode ?? proc.signalCode}); log: ${fs.readFileSync(logFile, 'utf8').slice(-2000)}`,
         );
       if (Date.now() > deadline)
         throw new Error(
@@ -127,12 +127,18 @@ export async function startOrthanc(opts: OrthancOptions = {}): Promise<OrthancIn
     }
   };
 
+  /** True once the process ended, by exit or by a signal (a SIGKILL sets signalCode, not exitCode). */
+  const ended = (p: ChildProcess): boolean => p.exitCode !== null || p.signalCode !== null;
+
   const stop = async (): Promise<void> => {
     const p = proc;
     proc = undefined;
-    if (!p || p.exitCode !== null) return;
+    if (!p || ended(p)) return;
     await new Promise<void>((resolve) => {
-      const t = setTimeout(() => p.kill('SIGKILL'), 10000);
+      const t = setTimeout(() => {
+        p.kill('SIGKILL');
+        resolve();
+      }, 10000);
       p.once('exit', () => {
         clearTimeout(t);
         resolve();
