@@ -52,6 +52,14 @@ function toHeader(r: {
   };
 }
 
+/** (7FE0,0010) Pixel Data as its tag bytes in little endian and big endian (PS3.5 7.1). */
+const PIXEL_DATA_LE = Buffer.from([0xe0, 0x7f, 0x10, 0x00]);
+const PIXEL_DATA_BE = Buffer.from([0x7f, 0xe0, 0x00, 0x10]);
+
+function hasPixelDataTag(buf: Buffer): boolean {
+  return buf.includes(PIXEL_DATA_LE) || buf.includes(PIXEL_DATA_BE);
+}
+
 /**
  * Reads the header of a Part 10 file without reading its pixel data: a prefix is read and parsed
  * up to (7FE0,0010); a prefix too short is doubled until the header fits (PS3.10 7.1).
@@ -66,6 +74,12 @@ export async function readDicomHeader(file: string): Promise<DicomHeader> {
       const buf = Buffer.alloc(want);
       const { bytesRead } = await fh.read(buf, 0, want, 0);
       const whole = bytesRead >= size;
+      // dcmjs reads a value cut by the end of the prefix as a shorter value (with a warning)
+      // instead of failing: until the Pixel Data tag is in the prefix, read more first.
+      if (!whole && !hasPixelDataTag(buf.subarray(0, bytesRead)) && want < MAX_HEADER) {
+        want = Math.min(size, want * 4, MAX_HEADER);
+        continue;
+      }
       try {
         return toHeader(parse(buf.subarray(0, bytesRead), true));
       } catch (e) {
