@@ -3,7 +3,7 @@ import path from 'node:path';
 import { NodeError } from '../../src/pipeline/errors';
 import { readDicomHeader } from '../../src/dicom/readDicomHeader';
 import { decodeFile, paletteToRgb, toDisplayRgb, type DecodedImage } from '../../src/dicom/pixels';
-import { DICOM_DIR, describeIf } from '../helpers/env';
+import { DICOM_DIR, describeIf, MALFORMED_FILES } from '../helpers/env';
 
 jest.setTimeout(300_000);
 
@@ -29,19 +29,7 @@ const EXPECTED_FAILURES: Record<string, RegExp> = {
 };
 
 /** Malformed on purpose (data README): decoding is tolerant, but anything thrown must be typed. */
-const MALFORMED = [
-  'fo-dicom/DIRW0007',
-  'fo-dicom/FreezePattern.dcm',
-  'fo-dicom/GH1339.dcm',
-  'fo-dicom/GH179B.dcm',
-  'fo-dicom/GH364.dcm',
-  'fo-dicom/GH626.dcm',
-  'pydicom-data/emri_small_jpeg_2k_lossless_too_short.dcm',
-  'pydicom_deb/test_files/MR_truncated.dcm',
-  'pydicom_deb/test_files/SC_rgb_jpeg.dcm',
-  'pydicom_deb/test_files/no_meta.dcm',
-  'pydicom_deb/test_files/rtplan_truncated.dcm',
-];
+const MALFORMED = [...MALFORMED_FILES];
 
 interface IndexRow {
   path: string;

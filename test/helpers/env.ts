@@ -17,6 +17,24 @@ export const BRAIN_SERIES_DIR = path.join(DATA_DIR, 'mr-brain-t1-axial');
 export const SHARED_MODELS_DIR = path.join(SHARED_DIR, 'models');
 export const VALIDATE_DICOM = path.join(SHARED_DIR, 'tools', 'validate-dicom');
 
+/**
+ * The files `../shared/data/README.md` lists as malformed on purpose (dcmdump rejects them),
+ * relative to DICOM_DIR.
+ */
+export const MALFORMED_FILES: readonly string[] = [
+  'fo-dicom/DIRW0007',
+  'fo-dicom/FreezePattern.dcm',
+  'fo-dicom/GH1339.dcm',
+  'fo-dicom/GH179B.dcm',
+  'fo-dicom/GH364.dcm',
+  'fo-dicom/GH626.dcm',
+  'pydicom-data/emri_small_jpeg_2k_lossless_too_short.dcm',
+  'pydicom_deb/test_files/MR_truncated.dcm',
+  'pydicom_deb/test_files/SC_rgb_jpeg.dcm',
+  'pydicom_deb/test_files/no_meta.dcm',
+  'pydicom_deb/test_files/rtplan_truncated.dcm',
+];
+
 export function hasShared(): boolean {
   return fs.existsSync(path.join(DATA_DIR, 'README.md'));
 }

@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import { FakeClock } from '../../src/pipeline/clock';
 import { dcmtkEnv, describeIf, tempDir } from '../helpers/env';
 import { freePort } from '../helpers/ports';
 import { writeSyntheticInstance } from '../unit/deliver/syntheticDicom';
+import { selfSignedCert } from '../helpers/selfSignedCert';
 
 jest.setTimeout(60000);
 
@@ -148,30 +149,10 @@ describeIf({ tools: ['storescp', 'openssl'] })('C-STORE SCU against DCMTK stores
   });
 
   test('TLS (PS3.15 B.1): delivered when the CA is configured; an untrusted certificate is a dead letter', async () => {
-    const dir = tempDir('tls-');
-    const key = path.join(dir, 'key.pem');
-    const cert = path.join(dir, 'cert.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      ],
-      { stdio: 'ignore' },
-    );
+    const { key, cert } = selfSignedCert(tempDir('tls-'), {
+      commonName: 'localhost',
+      subjectAltName: 'IP:127.0.0.1,DNS:localhost',
+    });
     const scp = await startStorescp(['+tls', key, cert, '-ic']);
     try {
       const db = openDatabase(':memory:');

@@ -1,11 +1,11 @@
-import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readDicomHeader } from '../../src/dicom/readDicomHeader';
 import { generateUid } from '../../src/dicom/uid';
-import { BRAIN_SERIES_DIR, DICOM_DIR, describeIf, tempDir } from '../helpers/env';
+import { BRAIN_SERIES_DIR, DICOM_DIR, describeIf, tempDir, MALFORMED_FILES } from '../helpers/env';
+import { selfSignedCert } from '../helpers/selfSignedCert';
 import {
   associateRq,
   auditEvents,
@@ -19,19 +19,7 @@ import {
 } from './ingestHarness';
 
 /** Malformed files of ../shared/data/README.md: dcmdump rejects them. */
-const MALFORMED = [
-  'fo-dicom/DIRW0007',
-  'fo-dicom/FreezePattern.dcm',
-  'fo-dicom/GH1339.dcm',
-  'fo-dicom/GH179B.dcm',
-  'fo-dicom/GH364.dcm',
-  'fo-dicom/GH626.dcm',
-  'pydicom-data/emri_small_jpeg_2k_lossless_too_short.dcm',
-  'pydicom_deb/test_files/MR_truncated.dcm',
-  'pydicom_deb/test_files/SC_rgb_jpeg.dcm',
-  'pydicom_deb/test_files/no_meta.dcm',
-  'pydicom_deb/test_files/rtplan_truncated.dcm',
-];
+const MALFORMED = [...MALFORMED_FILES];
 
 const MR = '1.2.840.10008.5.1.4.1.1.4';
 const EXPLICIT_LE = '1.2.840.10008.1.2.1';
@@ -230,31 +218,7 @@ describeIf({ tools: ['echoscu'] })('association limit', () => {
 describeIf({ tools: ['echoscu', 'openssl'] })('DICOM over TLS (dimse.tls)', () => {
   let node: TestNode;
   beforeAll(async () => {
-    const dir = tempDir('pacs-ai-node-tls-');
-    const key = path.join(dir, 'node.key');
-    const cert = path.join(dir, 'node.crt');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=pacs-ai-node-test',
-      ],
-      {
-        stdio: 'ignore',
-        timeout: 30_000,
-      },
-    );
+    const { key, cert } = selfSignedCert(tempDir('pacs-ai-node-tls-'), { commonName: 'pacs-ai-node-test' });
     node = await startTestNode({ dimse: { tls: { enabled: true, key, cert } } });
   }, 60_000);
   afterAll(async () => {
