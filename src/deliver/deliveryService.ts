@@ -250,6 +250,8 @@ export class DeliveryService {
         });
         return;
       }
+      /** What every `delivery.failed` row says, retried or not. */
+      const failed = { ...base, attempts: row.attempts, status: res.status, message: res.message };
       const exhausted = !config || row.attempts >= config.maxAttempts;
       if (res.retryable && !exhausted) {
         outcome = 'retry';
@@ -259,14 +261,7 @@ export class DeliveryService {
           event: 'delivery.failed',
           subject,
           correlationId: row.job_id,
-          detail: {
-            ...base,
-            attempts: row.attempts,
-            status: res.status,
-            message: res.message,
-            retryable: true,
-            nextAttemptAt: new Date(nextAttemptAt).toISOString(),
-          },
+          detail: { ...failed, retryable: true, nextAttemptAt: new Date(nextAttemptAt).toISOString() },
         });
         return;
       }
@@ -276,13 +271,7 @@ export class DeliveryService {
         event: 'delivery.failed',
         subject,
         correlationId: row.job_id,
-        detail: {
-          ...base,
-          attempts: row.attempts,
-          status: res.status,
-          message: res.message,
-          retryable: res.retryable,
-        },
+        detail: { ...failed, retryable: res.retryable },
       });
       audit.record({
         event: 'delivery.dead',
