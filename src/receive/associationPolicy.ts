@@ -10,7 +10,12 @@ export interface AssociationRejection {
   /** Meaning depends on the source (PS3.8 9.3.4). */
   reason: number;
   /** Stable name of the reason, for logs and audit. */
-  reasonName: 'called-ae-title-not-recognized' | 'calling-ae-title-not-recognized' | 'local-limit-exceeded';
+  reasonName:
+    | 'called-ae-title-not-recognized'
+    | 'calling-ae-title-not-recognized'
+    | 'local-limit-exceeded'
+    | 'protocol-version-not-supported'
+    | 'application-context-name-not-supported';
   /** Why, in words (no PHI). */
   detail: string;
 }
@@ -22,7 +27,14 @@ export interface AssociationRequestFacts {
   peerAddress: string;
   /** Associations already accepted and still open. */
   activeAssociations: number;
+  /** PS3.8 9.3.2 Protocol-version field; bit 0 (version 1) must be set. Unchecked when absent. */
+  protocolVersion?: number;
+  /** PS3.7 A.2.1; must be the DICOM Application Context Name. Unchecked when absent. */
+  applicationContextName?: string;
 }
+
+/** PS3.7 A.2.1 DICOM Application Context Name. */
+const DICOM_APPLICATION_CONTEXT = '1.2.840.10008.3.1.1.1';
 
 /** The node's side of the policy. */
 export interface AssociationPolicy {
@@ -44,6 +56,26 @@ export function evaluateAssociationRequest(
 ): AssociationRejection | null {
   const called = rq.calledAeTitle.trim();
   const calling = rq.callingAeTitle.trim();
+  if (rq.protocolVersion !== undefined && (rq.protocolVersion & 0x0001) === 0) {
+    // PS3.8 9.3.4: result 1 rejected-permanent, source 2 service-provider (ACSE), reason 2 protocol-version-not-supported
+    return {
+      result: 1,
+      source: 2,
+      reason: 2,
+      reasonName: 'protocol-version-not-supported',
+      detail: `protocol version 0x${rq.protocolVersion.toString(16)} does not include version 1`,
+    };
+  }
+  if (rq.applicationContextName !== undefined && rq.applicationContextName !== DICOM_APPLICATION_CONTEXT) {
+    // PS3.8 9.3.4: result 1 rejected-permanent, source 1 service-user, reason 2 application-context-name-not-supported
+    return {
+      result: 1,
+      source: 1,
+      reason: 2,
+      reasonName: 'application-context-name-not-supported',
+      detail: 'the application context name is not the DICOM one (PS3.7 A.2.1)',
+    };
+  }
   if (!policy.aeTitles.includes(called)) {
     // PS3.8 9.3.4: result 1 rejected-permanent, source 1 service-user, reason 7 called-AE-title-not-recognized
     return {

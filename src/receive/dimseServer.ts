@@ -2,9 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
-import { Implementation, log as dimseLog } from 'dcmjs-dimse';
 import type { NodeConfig } from '../config/nodeConfigSchema';
-import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../dicom/uid';
 import type { Logger } from '../logging/logger';
 import type { AuditSink } from '../pipeline/audit';
 import { NodeScp, type AssociationRegistry } from './nodeScp';
@@ -27,7 +25,7 @@ const CONNECTION_HEADROOM = 8;
 /**
  * The DIMSE listener (PS3.8): one NodeScp per connection, over TCP or TLS (config.dimse.tls).
  * Built on node's own net/tls server so the bind address, port 0 and shutdown are under our
- * control; dcmjs-dimse handles the PDUs.
+ * control; the PDUs are ours (src/dicom/dimse/pdu.ts, ./pduParser.ts).
  */
 export class DimseServer {
   private server: net.Server | null = null;
@@ -35,17 +33,7 @@ export class DimseServer {
   private readonly scps = new Set<NodeScp>();
   private readonly registry: AssociationRegistry = { open: new Set() };
 
-  constructor(private readonly opts: DimseServerOptions) {
-    // dcmjs-dimse logs every PDU to the console; the node logs its own events.
-    dimseLog.setLevel('silent');
-    // Our identity in A-ASSOCIATE-AC (PS3.7 D.3.3.2); the library keeps it process-wide.
-    Implementation.setImplementationClassUid(IMPLEMENTATION_CLASS_UID);
-    Implementation.setImplementationVersion(IMPLEMENTATION_VERSION_NAME);
-    // The library caps the advertised maximum PDU length at this value.
-    if (Implementation.getMaxPduLength() < opts.config.dimse.maxPduLength) {
-      Implementation.setMaxPduLength(opts.config.dimse.maxPduLength);
-    }
-  }
+  constructor(private readonly opts: DimseServerOptions) {}
 
   /** Number of associations accepted and still open. */
   openAssociations(): number {
@@ -109,35 +97,28 @@ export class DimseServer {
     socket.on('error', () => undefined); // reported by the SCP as a network error
     const associationId = crypto.randomUUID();
     logger.debug('receive.connection', { associationId, peerAddress: socket.remoteAddress });
-    const scp = new NodeScp(
-      socket,
-      {
-        connectTimeout: d.idleTimeoutSeconds * 1000,
-        associationTimeout: d.associationTimeoutSeconds * 1000,
-        pduTimeout: d.idleTimeoutSeconds * 1000,
+    const scp = new NodeScp(socket, {
+      associationId,
+      policy: {
+        aeTitles: [config.aeTitle, ...config.aliasAeTitles],
+        allowedPeers: config.allowedPeers,
+        maxAssociations: d.maxAssociations,
       },
-      {
-        associationId,
-        policy: {
-          aeTitles: [config.aeTitle, ...config.aliasAeTitles],
-          allowedPeers: config.allowedPeers,
-          maxAssociations: d.maxAssociations,
-        },
-        limits: {
-          maxPduLength: d.maxPduLength,
-          maxAssociations: d.maxAssociations,
-          idleTimeoutMs: d.idleTimeoutSeconds * 1000,
-          associationTimeoutMs: d.associationTimeoutSeconds * 1000,
-        },
-        sink,
-        events,
-        audit,
-        logger,
-        registry: this.registry,
-        tls: useTls,
-        onRejected: this.opts.onRejected,
+      limits: {
+        maxPduLength: d.maxPduLength,
+        maxMessageBytes: d.maxMessageBytes,
+        maxAssociations: d.maxAssociations,
+        idleTimeoutMs: d.idleTimeoutSeconds * 1000,
+        associationTimeoutMs: d.associationTimeoutSeconds * 1000,
       },
-    );
+      sink,
+      events,
+      audit,
+      logger,
+      registry: this.registry,
+      tls: useTls,
+      onRejected: this.opts.onRejected,
+    });
     this.scps.add(scp);
     void scp.closed.then(() => this.scps.delete(scp));
   }

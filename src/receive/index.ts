@@ -12,6 +12,6 @@ export {
   type ContextDecision,
   type ProposedContext,
 } from './negotiatePresentationContexts';
-export { PduGuard, type PduViolation } from './pduGuard';
+export { PduParser, type PduViolation, type PduParserHandlers } from './pduParser';
 export { addressMatches } from './addressMatches';
 export { cStoreStatusFor, CStoreStatus } from './cStoreStatusFor';

@@ -1,21 +1,34 @@
 import type { Socket } from 'node:net';
-import { Writable } from 'node:stream';
-import { Dataset, Scp, constants, responses, type association, type requests } from 'dcmjs-dimse';
+import {
+  CommandField,
+  NO_DATA_SET,
+  decodeCommand,
+  encodeResponse,
+  type DecodedCommand,
+} from '../dicom/dimse/commandSet';
+import {
+  PduType,
+  decodeAbort,
+  decodeAssociateRq,
+  encodeAbort,
+  encodeAssociateAc,
+  encodeAssociateRj,
+  encodeMessagePdus,
+  encodeReleaseRp,
+} from '../dicom/dimse/pdu';
+import { isStorageSopClass } from '../dicom/sopClass';
+import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../dicom/uid';
 import type { Logger } from '../logging/logger';
 import type { AuditSink } from '../pipeline/audit';
-import { isStorageSopClass } from '../dicom/sopClass';
 import { LimitExceededError } from '../pipeline/errors';
 import type { PeerInfo } from '../pipeline/types';
 import { normalizeAddress } from './addressMatches';
 import { evaluateAssociationRequest, type AssociationPolicy } from './associationPolicy';
-import { encodeCStoreResponsePdu } from './cStoreResponsePdu';
 import { CStoreStatus, cStoreStatusFor } from './cStoreStatusFor';
 import { ContextResult, negotiatePresentationContexts } from './negotiatePresentationContexts';
-import { PduGuard } from './pduGuard';
+import { PduParser } from './pduParser';
 import type { DimseLimits, InstanceSink, SeriesEvents } from './types';
 
-type PresentationContext = association.PresentationContext;
-type Association = association.Association;
 type InstanceWrite = ReturnType<InstanceSink['storeStream']>;
 
 /** The set of open associations, shared by the SCPs of one server (no module globals). */
@@ -38,28 +51,56 @@ export interface ScpContext {
   onRejected?: (reason: string) => void;
 }
 
-type State = 'connected' | 'accepted' | 'ended';
+/** PS3.8 9.2: awaiting A-ASSOCIATE-RQ, established, release requested, over. */
+type State = 'connected' | 'accepted' | 'releasing' | 'ended';
 
-/** PS3.8 9.3.8 A-ABORT: source 2 service-provider; reasons 0 not specified, 1 unrecognized PDU, 6 invalid PDU parameter. */
+/** PS3.8 9.3.8 A-ABORT: source 2 service-provider; reasons 0 not specified, 1 unrecognized PDU, 2 unexpected PDU, 6 invalid PDU parameter. */
 const ABORT_SOURCE_PROVIDER = 2;
 const ABORT_REASON_NOT_SPECIFIED = 0;
 const ABORT_REASON_UNRECOGNIZED_PDU = 1;
 const ABORT_REASON_UNEXPECTED_PDU = 2;
 const ABORT_REASON_INVALID_PARAMETER = 6;
 
+/** PS3.7 C.5.4: Unrecognized Operation. */
+const STATUS_UNRECOGNIZED_OPERATION = 0x0211;
+/** A command set is a few hundred bytes (PS3.7 E.1); more than this is not one. */
+const MAX_COMMAND_BYTES = 64 * 1024;
+
+/** An accepted presentation context (PS3.8 9.3.3.2). */
+interface AcceptedContext {
+  abstractSyntaxUid: string;
+  transferSyntaxUid: string;
+}
+
+/** The data set being received for the last command (PS3.7 6.3.1: it follows its command). */
+interface IncomingDataSet {
+  contextId: number;
+  command: DecodedCommand;
+  /** The C-STORE write; null for the data set of a request the node does not serve (dropped). */
+  write: InstanceWrite | null;
+  bytes: number;
+}
+
 /**
- * The node's DIMSE SCP on one connection (dcmjs-dimse Scp): association policy, presentation
- * context negotiation, C-ECHO (PS3.7 9.1.5) and streamed C-STORE (PS3.7 9.1.1) answered with
- * success only once the store resolved. Raw PDU headers are checked before the library buffers
- * them; socket reads pause while the temp file catches up.
+ * The node's DIMSE SCP on one connection (PS3.8 upper layer, PS3.7 DIMSE), on our own PDU layer:
+ * association policy and presentation context negotiation, C-ECHO (PS3.7 9.1.5) and C-STORE
+ * (PS3.7 9.1.1) streamed from the socket to the store, answered with success only once the
+ * store resolved (PS3.4 B.2.3). Every other request gets 0211H Unrecognized Operation. PDU
+ * headers are checked before any body is kept; socket reads pause while the temp file catches up.
  */
-export class NodeScp extends Scp {
+export class NodeScp {
   private state: State = 'connected';
   private readonly log: Logger;
-  private readonly writes = new Map<requests.CStoreRequest, InstanceWrite>();
-  /** Presentation context of each C-STORE whose data set is being received (for its response). */
-  private readonly contexts = new WeakMap<requests.CStoreRequest, number>();
-  private current: InstanceWrite | null = null;
+  private readonly parser: PduParser;
+  private readonly contexts = new Map<number, AcceptedContext>();
+  /** The peer's Maximum Length Received (PS3.8 D.1); 0 is no limit. */
+  private peerMaxPduLength = 0;
+  private commandParts: Buffer[] = [];
+  private commandBytes = 0;
+  private commandContextId = -1;
+  private incoming: IncomingDataSet | null = null;
+  /** Operations whose response is not sent yet; A-RELEASE-RP waits for them. */
+  private readonly pending = new Set<Promise<void>>();
   private paused = false;
   private closing = false;
   private stored = 0;
@@ -70,10 +111,8 @@ export class NodeScp extends Scp {
 
   constructor(
     private readonly sock: Socket,
-    opts: ConstructorParameters<typeof Scp>[1],
     private readonly ctx: ScpContext,
   ) {
-    super(sock, opts);
     this.log = ctx.logger.child({ associationId: ctx.associationId });
     this.peer = {
       callingAeTitle: '',
@@ -82,65 +121,87 @@ export class NodeScp extends Scp {
       associationId: ctx.associationId,
     };
     sock.setNoDelay(true);
-    // dcmjs-dimse starts its association/PDU timers from `connectedTime`, which it only sets for
-    // client sockets; an accepted socket is connected now.
-    const internals = this as unknown as { connected: boolean; connectedTime: number };
-    internals.connected = true;
-    internals.connectedTime = Date.now();
-
-    const guard = new PduGuard(ctx.limits.maxPduLength);
-    sock.prependListener('data', (chunk: Buffer) => {
-      if (this.closing) return;
-      const v = guard.feed(chunk);
-      if (!v) return;
-      this.refuse(
-        v.problem,
-        v.problem === 'unknown-pdu-type'
-          ? `unknown PDU type 0x${v.pduType.toString(16).padStart(2, '0')}`
-          : `PDU type 0x${v.pduType.toString(16).padStart(2, '0')} of ${v.length} bytes exceeds the limit (max PDU length ${ctx.limits.maxPduLength})`,
-        v.problem === 'unknown-pdu-type' ? ABORT_REASON_UNRECOGNIZED_PDU : ABORT_REASON_INVALID_PARAMETER,
-      );
+    // PS3.8 9.1.4 ARTIM: the A-ASSOCIATE-RQ must come within the association timeout.
+    sock.setTimeout(ctx.limits.associationTimeoutMs);
+    this.parser = new PduParser(ctx.limits.maxPduLength, {
+      pdu: (type, body) => this.onPdu(type, body),
+      pdvData: (contextId, isCommand, data) => this.onPdvData(contextId, isCommand, data),
+      pdvEnd: (contextId, isCommand, isLast) => this.onPdvEnd(contextId, isCommand, isLast),
     });
-    sock.on('data', () => this.applyBackpressure());
-    this.on('networkError', (e: Error) => {
+    sock.on('data', (chunk: Buffer) => {
       if (this.closing) return;
-      const message = e?.message ?? String(e);
-      // dcmjs-dimse reports its association and PDU timers (dimse.*TimeoutSeconds) this way too,
-      // after sending its own A-ABORT.
-      const timeout = /timeout/i.test(message);
-      this.refuse(
-        timeout ? 'timeout' : 'network-error',
-        message,
-        timeout ? null : ABORT_REASON_NOT_SPECIFIED,
-      );
+      const v = this.parser.feed(chunk);
+      if (v) {
+        this.refuse(
+          v.problem,
+          v.detail,
+          v.problem === 'unknown-pdu-type' ? ABORT_REASON_UNRECOGNIZED_PDU : ABORT_REASON_INVALID_PARAMETER,
+        );
+        return;
+      }
+      this.applyBackpressure();
     });
-    this.on('close', () => this.onClose());
+    sock.on('timeout', () => {
+      if (this.state === 'connected') {
+        this.refuse('timeout', `no A-ASSOCIATE-RQ within ${ctx.limits.associationTimeoutMs / 1000} s`, null);
+      } else {
+        this.refuse('timeout', `no PDU for ${ctx.limits.idleTimeoutMs / 1000} s`, ABORT_REASON_NOT_SPECIFIED);
+      }
+    });
+    sock.on('error', (e: Error) => this.refuse('network-error', e.message, null));
+    sock.on('close', () => this.onClose());
   }
 
-  override associationRequested(a: Association): void {
+  // ---- PDUs other than P-DATA-TF (PS3.8 9.3) ----
+
+  private onPdu(type: number, body: Buffer): void {
+    switch (type) {
+      case PduType.AssociateRq:
+        return this.associationRequested(body);
+      case PduType.ReleaseRq:
+        if (this.state !== 'accepted' || this.incoming || this.commandParts.length) {
+          return this.unexpected('A-RELEASE-RQ outside an established association or inside a message');
+        }
+        return this.releaseRequested();
+      case PduType.Abort: {
+        const { source, reason } = decodeAbort(body);
+        return this.abortedByPeer(source, reason);
+      }
+      default:
+        // A-ASSOCIATE-AC/RJ and A-RELEASE-RP are answers to requests an SCP never makes.
+        return this.unexpected(`PDU type 0x${type.toString(16).padStart(2, '0')} sent to an SCP`);
+    }
+  }
+
+  private associationRequested(body: Buffer): void {
     if (this.state !== 'connected') {
       // PS3.8 9.3.8: an A-ASSOCIATE-RQ on an established association is an unexpected PDU.
-      this.refuse(
-        'unexpected-pdu',
-        'A-ASSOCIATE-RQ on an established association',
-        ABORT_REASON_UNEXPECTED_PDU,
-      );
-      return;
+      return this.unexpected('A-ASSOCIATE-RQ on an established association');
     }
-    this.peer = {
-      ...this.peer,
-      callingAeTitle: a.getCallingAeTitle().trim(),
-      calledAeTitle: a.getCalledAeTitle().trim(),
-    };
+    let rq: ReturnType<typeof decodeAssociateRq>;
+    try {
+      rq = decodeAssociateRq(body);
+    } catch (e) {
+      return this.refuse('malformed-pdu', (e as Error).message, ABORT_REASON_INVALID_PARAMETER);
+    }
+    this.peer = { ...this.peer, callingAeTitle: rq.callingAeTitle, calledAeTitle: rq.calledAeTitle };
     const rejection = evaluateAssociationRequest(
-      { ...this.peer, activeAssociations: this.ctx.registry.open.size },
+      {
+        ...this.peer,
+        activeAssociations: this.ctx.registry.open.size,
+        protocolVersion: rq.protocolVersion,
+        applicationContextName: rq.applicationContextName,
+      },
       this.ctx.policy,
     );
     if (rejection) {
-      this.sendAssociationReject(rejection.result, rejection.source, rejection.reason);
+      this.sock.write(
+        encodeAssociateRj({ result: rejection.result, source: rejection.source, reason: rejection.reason }),
+      );
       this.ctx.onRejected?.(rejection.reasonName);
       this.state = 'ended';
       this.closing = true;
+      this.parser.stop();
       this.ctx.audit.record({
         event: 'association.rejected',
         actor: this.peer.callingAeTitle,
@@ -166,23 +227,42 @@ export class NodeScp extends Scp {
       this.closeSoon();
       return;
     }
-    const proposed = a.getPresentationContexts().map((pc) => ({
-      id: pc.id,
-      abstractSyntaxUid: pc.context.getAbstractSyntaxUid(),
-      transferSyntaxUids: pc.context.getTransferSyntaxUids(),
-    }));
-    const decisions = negotiatePresentationContexts(proposed);
+    const decisions = negotiatePresentationContexts(
+      rq.contexts.map((pc) => ({
+        id: pc.id,
+        abstractSyntaxUid: pc.abstractSyntax,
+        transferSyntaxUids: pc.transferSyntaxes,
+      })),
+    );
     for (const d of decisions) {
-      const pc = a.getPresentationContext(d.id);
-      if (d.result === ContextResult.Acceptance) pc.setResult(d.result, d.transferSyntaxUid);
-      else pc.setResult(d.result);
+      if (d.result === ContextResult.Acceptance && d.transferSyntaxUid) {
+        this.contexts.set(d.id, {
+          abstractSyntaxUid: d.abstractSyntaxUid,
+          transferSyntaxUid: d.transferSyntaxUid,
+        });
+      }
     }
-    // PS3.8 D.1: the maximum length we are able to receive.
-    a.setMaxPduLength(this.ctx.limits.maxPduLength);
-    this.sendAssociationAccept();
+    this.peerMaxPduLength = rq.maxPduLength;
+    this.sock.write(
+      encodeAssociateAc({
+        calledAeTitle: rq.calledAeTitle,
+        callingAeTitle: rq.callingAeTitle,
+        contexts: decisions.map((d, i) => ({
+          id: d.id,
+          result: d.result,
+          // Not significant unless accepted (PS3.8 9.3.3.2); echo the first one proposed.
+          transferSyntax: d.transferSyntaxUid ?? rq.contexts[i]?.transferSyntaxes[0] ?? '',
+        })),
+        // PS3.8 D.1: the maximum length we are able to receive.
+        maxPduLength: this.ctx.limits.maxPduLength,
+        implementationClassUid: IMPLEMENTATION_CLASS_UID,
+        implementationVersionName: IMPLEMENTATION_VERSION_NAME,
+      }),
+    );
     this.state = 'accepted';
+    this.sock.setTimeout(this.ctx.limits.idleTimeoutMs);
     this.ctx.registry.open.add(this.ctx.associationId);
-    const accepted = decisions.filter((d) => d.result === ContextResult.Acceptance).length;
+    const accepted = this.contexts.size;
     this.ctx.audit.record({
       event: 'association.accepted',
       actor: this.peer.callingAeTitle,
@@ -204,13 +284,21 @@ export class NodeScp extends Scp {
     });
   }
 
-  override associationReleaseRequested(): void {
-    this.sendAssociationReleaseResponse();
-    this.end('association.released', { instancesStored: this.stored });
+  /** PS3.8 7.2: A-RELEASE-RP once every operation in flight has been answered. */
+  private releaseRequested(): void {
+    this.state = 'releasing';
+    this.parser.stop();
+    void Promise.all([...this.pending]).then(() => {
+      if (this.closing) return;
+      this.sock.write(encodeReleaseRp());
+      this.end('association.released', { instancesStored: this.stored });
+      this.closeSoon();
+    });
   }
 
-  override abort(source: number, reason: number): void {
+  private abortedByPeer(source: number, reason: number): void {
     this.closing = true;
+    this.parser.stop();
     this.end('association.aborted', {
       by: 'peer',
       abortSource: source,
@@ -220,81 +308,128 @@ export class NodeScp extends Scp {
     this.sock.destroy();
   }
 
-  override cEchoRequest(
-    request: requests.CEchoRequest,
-    callback: (response: responses.CEchoResponse) => void,
-  ): void {
-    if (this.state !== 'accepted') return; // never answered outside an accepted association
-    // PS3.7 9.1.5 C-ECHO: success.
-    const response = responses.CEchoResponse.fromRequest(request);
-    response.setStatus(constants.Status.Success);
-    this.log.debug('receive.echo', {});
-    callback(response);
-  }
+  // ---- P-DATA-TF: command and data set fragments (PS3.8 9.3.5, PS3.7 6.3.1) ----
 
-  override createStoreWritableStream(
-    context: PresentationContext,
-    request: requests.CStoreRequest,
-  ): Writable {
-    if (
-      this.state !== 'accepted' ||
-      context.getResult() !== ContextResult.Acceptance ||
-      !isStorageSopClass(context.getAbstractSyntaxUid())
-    ) {
-      // Data outside an accepted association, on a context we did not accept, or on a context that
-      // is not a storage context (PS3.7 9.1.1): never stored.
-      this.refuse(
-        'unexpected-pdu',
-        'data set on a presentation context that was not accepted',
-        ABORT_REASON_UNEXPECTED_PDU,
-      );
-      return new Writable({ write: (_chunk, _encoding, done) => done() });
-    }
-    const write = this.ctx.sink.storeStream({
-      sopClassUid: request.getAffectedSopClassUid(),
-      sopInstanceUid: request.getAffectedSopInstanceUid(),
-      transferSyntaxUid: context.getAcceptedTransferSyntaxUid() ?? '',
-      peer: this.peer,
-      source: 'dimse',
-      onLimitExceeded: (e) => this.refuse('message-too-large', e.message, ABORT_REASON_NOT_SPECIFIED),
-    });
-    this.writes.set(request, write);
-    this.contexts.set(request, context.getPresentationContextId());
-    this.current = write;
-    return write.stream;
-  }
-
-  override createDatasetFromStoreWritableStream(
-    _writable: unknown,
-    context: PresentationContext,
-    callback: (dataset: Dataset) => void,
-  ): void {
-    // The bytes are in the store; cStoreRequest awaits its result. The library needs a Dataset.
-    callback(new Dataset({}, context.getAcceptedTransferSyntaxUid()));
-  }
-
-  override cStoreRequest(
-    request: requests.CStoreRequest,
-    callback: (response: responses.CStoreResponse) => void,
-  ): void {
-    const write = this.writes.get(request);
-    this.writes.delete(request);
-    if (this.current === write) this.current = null;
-    const presentationContextId = this.contexts.get(request);
-    this.contexts.delete(request);
-    if (!write) {
-      if (this.closing) return;
-      const response = responses.CStoreResponse.fromRequest(request);
-      response.setStatus(CStoreStatus.CannotUnderstand);
-      response.setErrorComment('the C-STORE request carried no data set');
-      callback(response);
+  private onPdvData(contextId: number, isCommand: boolean, data: Buffer): void {
+    if (this.state !== 'accepted') return this.unexpected('P-DATA-TF outside an established association');
+    if (isCommand) {
+      if (this.incoming) return this.unexpected('a command fragment before the last data set fragment');
+      if (!this.contexts.has(contextId)) {
+        return this.unexpected(`a command on presentation context ${contextId}, which was not accepted`);
+      }
+      if (this.commandParts.length && contextId !== this.commandContextId) {
+        return this.unexpected('command fragments on two presentation contexts');
+      }
+      this.commandContextId = contextId;
+      this.commandBytes += data.length;
+      if (this.commandBytes > MAX_COMMAND_BYTES) {
+        return this.refuse(
+          'message-too-large',
+          `a command set longer than ${MAX_COMMAND_BYTES} bytes`,
+          ABORT_REASON_INVALID_PARAMETER,
+        );
+      }
+      this.commandParts.push(data);
       return;
     }
-    write.result.then(
+    const incoming = this.incoming;
+    if (!incoming) return this.unexpected('a data set fragment with no command announcing one');
+    if (contextId !== incoming.contextId) {
+      return this.unexpected('a data set fragment on another presentation context than its command');
+    }
+    incoming.bytes += data.length;
+    if (incoming.write) {
+      // A view into the received chunk, written as is (no copy); the writer enforces maxMessageBytes.
+      incoming.write.stream.write(data);
+    } else if (incoming.bytes > this.ctx.limits.maxMessageBytes) {
+      this.refuse(
+        'message-too-large',
+        `the data set exceeds the limit of ${this.ctx.limits.maxMessageBytes} bytes`,
+        ABORT_REASON_NOT_SPECIFIED,
+      );
+    }
+  }
+
+  private onPdvEnd(contextId: number, isCommand: boolean, isLast: boolean): void {
+    if (this.closing || !isLast) return;
+    if (this.state !== 'accepted') return this.unexpected('P-DATA-TF outside an established association');
+    if (isCommand) {
+      const parts = this.commandParts;
+      this.commandParts = [];
+      this.commandBytes = 0;
+      this.commandContextId = -1;
+      if (!parts.length) return this.unexpected('an empty command set');
+      this.commandReceived(contextId, decodeCommand(parts.length === 1 ? parts[0]! : Buffer.concat(parts)));
+      return;
+    }
+    const incoming = this.incoming;
+    this.incoming = null;
+    if (incoming) this.dataSetReceived(incoming);
+  }
+
+  /** PS3.7 9.3 and 10.3: one request, from its command set. */
+  private commandReceived(contextId: number, command: DecodedCommand): void {
+    const field = command.commandField;
+    const hasDataSet = command.commandDataSetType !== null && command.commandDataSetType !== NO_DATA_SET;
+    if (field < 0 || (command.messageId === null && field !== CommandField.CCancelRq)) {
+      return this.refuse(
+        'malformed-command',
+        'a command set without Command Field or Message ID',
+        ABORT_REASON_INVALID_PARAMETER,
+      );
+    }
+    if (field & 0x8000) return this.unexpected('a DIMSE response sent to an SCP');
+    if (field === CommandField.CCancelRq) return; // nothing cancellable here (PS3.7 9.3.2.3)
+    const context = this.contexts.get(contextId)!;
+    if (field === CommandField.CStoreRq) {
+      if (!isStorageSopClass(context.abstractSyntaxUid)) {
+        // A C-STORE on a context that is not a storage context (PS3.7 9.1.1): never stored.
+        return this.unexpected('a C-STORE on a presentation context that is not a storage context');
+      }
+      if (!hasDataSet) {
+        this.respond(
+          contextId,
+          command,
+          CStoreStatus.CannotUnderstand,
+          'the C-STORE request carried no data set',
+        );
+        return;
+      }
+      const write = this.ctx.sink.storeStream({
+        sopClassUid: command.affectedSopClassUid,
+        sopInstanceUid: command.affectedSopInstanceUid,
+        transferSyntaxUid: context.transferSyntaxUid,
+        peer: this.peer,
+        source: 'dimse',
+        onLimitExceeded: (e) => this.refuse('message-too-large', e.message, ABORT_REASON_NOT_SPECIFIED),
+      });
+      this.incoming = { contextId, command, write, bytes: 0 };
+      return;
+    }
+    if (field === CommandField.CEchoRq && !hasDataSet) {
+      this.log.debug('receive.echo', {});
+      // PS3.7 9.1.5 C-ECHO: success.
+      this.respond(contextId, command, 0x0000);
+      return;
+    }
+    // Services the node does not provide: PS3.7 C.5.4 0211H Unrecognized operation (fail safe),
+    // after the data set (read and dropped) when one follows.
+    if (hasDataSet) this.incoming = { contextId, command, write: null, bytes: 0 };
+    else this.respond(contextId, command, STATUS_UNRECOGNIZED_OPERATION);
+  }
+
+  private dataSetReceived(incoming: IncomingDataSet): void {
+    const { contextId, command, write } = incoming;
+    if (!write) {
+      this.respond(contextId, command, STATUS_UNRECOGNIZED_OPERATION);
+      return;
+    }
+    write.stream.end();
+    const answered = write.result.then(
       (instance) => {
         this.stored++;
         // PS3.4 B.2.3: success only now that the instance is durable.
-        if (!this.closing) this.sendStoreSuccess(request, presentationContextId, callback);
+        this.respond(contextId, command, CStoreStatus.Success);
         try {
           this.ctx.events.instanceStored(instance);
         } catch (e) {
@@ -305,7 +440,7 @@ export class NodeScp extends Scp {
         if (e instanceof LimitExceededError) return; // the association was aborted
         const answer = cStoreStatusFor(e);
         this.log.warn('receive.cstore.failed', {
-          sopInstanceUid: request.getAffectedSopInstanceUid(),
+          sopInstanceUid: command.affectedSopInstanceUid,
           status: answer.status.toString(16).toUpperCase().padStart(4, '0'),
           errorComment: answer.errorComment,
         });
@@ -313,102 +448,35 @@ export class NodeScp extends Scp {
           event: 'instance.refused',
           actor: this.peer.callingAeTitle,
           correlationId: this.ctx.associationId,
-          subject: request.getAffectedSopInstanceUid(),
+          subject: command.affectedSopInstanceUid,
           detail: { status: answer.status, errorComment: answer.errorComment },
         });
-        const response = responses.CStoreResponse.fromRequest(request);
-        response.setStatus(answer.status);
-        response.setErrorComment(answer.errorComment);
-        if (!this.closing) callback(response);
+        this.respond(contextId, command, answer.status, answer.errorComment);
       },
     );
+    this.pending.add(answered);
+    void answered.finally(() => this.pending.delete(answered));
   }
 
-  // Services the node does not provide: PS3.7 C.5.4 0211H Unrecognized operation (fail safe).
-  override cFindRequest(
-    request: requests.CFindRequest,
-    callback: (r: responses.CFindResponse[]) => void,
-  ): void {
-    callback([this.unrecognized(responses.CFindResponse.fromRequest(request))]);
-  }
-  override cMoveRequest(
-    request: requests.CMoveRequest,
-    callback: (r: responses.CMoveResponse[]) => void,
-  ): void {
-    callback([this.unrecognized(responses.CMoveResponse.fromRequest(request))]);
-  }
-  override cGetRequest(request: requests.CGetRequest, callback: (r: responses.CGetResponse[]) => void): void {
-    callback([this.unrecognized(responses.CGetResponse.fromRequest(request))]);
-  }
-  override nCreateRequest(
-    request: requests.NCreateRequest,
-    callback: (r: responses.NCreateResponse) => void,
-  ): void {
-    callback(this.unrecognized(responses.NCreateResponse.fromRequest(request)));
-  }
-  override nActionRequest(
-    request: requests.NActionRequest,
-    callback: (r: responses.NActionResponse) => void,
-  ): void {
-    callback(this.unrecognized(responses.NActionResponse.fromRequest(request)));
-  }
-  override nDeleteRequest(
-    request: requests.NDeleteRequest,
-    callback: (r: responses.NDeleteResponse) => void,
-  ): void {
-    callback(this.unrecognized(responses.NDeleteResponse.fromRequest(request)));
-  }
-  override nEventReportRequest(
-    request: requests.NEventReportRequest,
-    callback: (r: responses.NEventReportResponse) => void,
-  ): void {
-    callback(this.unrecognized(responses.NEventReportResponse.fromRequest(request)));
-  }
-  override nGetRequest(request: requests.NGetRequest, callback: (r: responses.NGetResponse) => void): void {
-    callback(this.unrecognized(responses.NGetResponse.fromRequest(request)));
-  }
-  override nSetRequest(request: requests.NSetRequest, callback: (r: responses.NSetResponse) => void): void {
-    callback(this.unrecognized(responses.NSetResponse.fromRequest(request)));
-  }
-  override cCancelRequest(): void {
-    // Nothing to cancel: C-STORE and C-ECHO are not cancellable (PS3.7 9.3.2.3).
+  /** The response to a request (PS3.7 9.3, 10.3), in P-DATA-TF PDUs within the peer's maximum. */
+  private respond(contextId: number, request: DecodedCommand, status: number, errorComment?: string): void {
+    if (this.closing) return;
+    const command = encodeResponse({
+      commandField: request.commandField | 0x8000,
+      messageIdBeingRespondedTo: request.messageId ?? 0,
+      status,
+      affectedSopClassUid: request.affectedSopClassUid || this.contexts.get(contextId)?.abstractSyntaxUid,
+      affectedSopInstanceUid: request.affectedSopInstanceUid || undefined,
+      errorComment,
+    });
+    this.sock.write(encodeMessagePdus(contextId, true, command, this.peerMaxPduLength));
   }
 
-  /**
-   * The success C-STORE-RSP (PS3.7 9.3.1.2), written as one hand-encoded P-DATA-TF PDU on the
-   * socket: the same command set the library would send, without its generic encoder on the
-   * acknowledgement path. Without a known presentation context the library sends it.
-   */
-  private sendStoreSuccess(
-    request: requests.CStoreRequest,
-    presentationContextId: number | undefined,
-    callback: (response: responses.CStoreResponse) => void,
-  ): void {
-    if (presentationContextId === undefined) {
-      const response = responses.CStoreResponse.fromRequest(request);
-      response.setStatus(CStoreStatus.Success);
-      callback(response);
-      return;
-    }
-    this.sock.write(
-      encodeCStoreResponsePdu({
-        presentationContextId,
-        messageIdBeingRespondedTo: request.getMessageId(),
-        affectedSopClassUid: request.getAffectedSopClassUid(),
-        affectedSopInstanceUid: request.getAffectedSopInstanceUid(),
-        status: CStoreStatus.Success,
-      }),
-    );
-  }
-
-  private unrecognized<T extends responses.Response>(r: T): T {
-    r.setStatus(0x0211);
-    return r;
-  }
+  // ---- flow control, errors and the end of the association ----
 
   /** Pauses socket reads while the temp file has more buffered than its high-water mark. */
   private applyBackpressure(): void {
-    const w = this.current;
+    const w = this.incoming?.write;
     if (!w || this.paused || this.closing || !w.stream.writableNeedDrain) return;
     this.paused = true;
     this.sock.pause();
@@ -418,10 +486,15 @@ export class NodeScp extends Scp {
     });
   }
 
+  private unexpected(detail: string): void {
+    this.refuse('unexpected-pdu', detail, ABORT_REASON_UNEXPECTED_PDU);
+  }
+
   /** Aborts the association (PS3.8 9.3.8) for a protocol or limit violation, and drops the socket. */
   private refuse(problem: string, detail: string, abortReason: number | null): void {
     if (this.closing) return;
     this.closing = true;
+    this.parser.stop();
     this.sock.pause();
     this.log.warn('receive.association.refused', {
       problem,
@@ -430,12 +503,9 @@ export class NodeScp extends Scp {
       peerAddress: this.peer.peerAddress,
     });
     const hadAssociation = this.state !== 'connected';
-    if (this.state === 'accepted' && abortReason !== null) {
-      try {
-        this.sendAbort(ABORT_SOURCE_PROVIDER, abortReason);
-      } catch {
-        // the socket may already be gone
-      }
+    if (abortReason !== null && !this.sock.destroyed) {
+      // PS3.8 9.2 state table AA-1 / AA-8: A-ABORT from the service provider, then close.
+      this.sock.write(encodeAbort(ABORT_SOURCE_PROVIDER, abortReason));
     }
     this.end(
       'association.aborted',
@@ -445,9 +515,10 @@ export class NodeScp extends Scp {
     this.closeSoon();
   }
 
-  /** Stops reading, lets what was written (RJ, A-ABORT) go out, and drops the connection. */
+  /** Stops reading, lets what was written (RJ, RP, A-ABORT) go out, and drops the connection. */
   private closeSoon(): void {
     this.closing = true;
+    this.parser.stop();
     this.sock.pause();
     this.sock.end();
     const t = setTimeout(() => this.sock.destroy(), 2000);
@@ -457,17 +528,18 @@ export class NodeScp extends Scp {
 
   private onClose(): void {
     this.closing = true;
-    if (this.state === 'accepted') {
+    this.parser.stop();
+    if (this.state === 'accepted' || this.state === 'releasing') {
       this.end('association.aborted', { by: 'connection-closed', instancesStored: this.stored });
     }
-    for (const w of this.writes.values()) w.cancel();
-    this.writes.clear();
+    this.incoming?.write?.cancel();
+    this.incoming = null;
     this.markClosed();
   }
 
   /** Records the end of an association once, and tells the assembler. */
   private end(event: string, detail: Record<string, unknown>, auditEvenIfNotAccepted = false): void {
-    const wasAccepted = this.state === 'accepted';
+    const wasAccepted = this.state === 'accepted' || this.state === 'releasing';
     if (this.state === 'ended' || (!wasAccepted && !auditEvenIfNotAccepted)) {
       this.state = 'ended';
       return;
@@ -475,8 +547,8 @@ export class NodeScp extends Scp {
     this.state = 'ended';
     this.ctx.registry.open.delete(this.ctx.associationId);
     if (event !== 'association.released') {
-      for (const w of this.writes.values()) w.cancel();
-      this.writes.clear();
+      this.incoming?.write?.cancel();
+      this.incoming = null;
     }
     this.ctx.audit.record({
       event,

@@ -29,6 +29,8 @@ export interface SeriesEvents {
 export interface DimseLimits {
   /** Maximum PDU length we advertise and accept (PS3.8 D.1). */
   maxPduLength: number;
+  /** Largest data set one message may carry (the store enforces it for C-STORE). */
+  maxMessageBytes: number;
   maxAssociations: number;
   /** Milliseconds without a PDU before an association is aborted. */
   idleTimeoutMs: number;

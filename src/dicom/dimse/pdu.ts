@@ -1,7 +1,8 @@
 /**
  * Upper Layer PDUs of the DICOM network protocol (PS3.8 9.3), encoded and decoded with Buffers.
- * Only what an SCU needs: A-ASSOCIATE-RQ out; A-ASSOCIATE-AC/RJ, P-DATA-TF, A-RELEASE-RP and
- * A-ABORT in; P-DATA-TF, A-RELEASE-RQ and A-ABORT out.
+ * The SCU side: A-ASSOCIATE-RQ out; A-ASSOCIATE-AC/RJ, P-DATA-TF, A-RELEASE-RP and A-ABORT in;
+ * P-DATA-TF, A-RELEASE-RQ and A-ABORT out. The SCP side: A-ASSOCIATE-RQ in; A-ASSOCIATE-AC/RJ,
+ * P-DATA-TF, A-RELEASE-RP and A-ABORT out (src/receive reads its P-DATA-TF PDUs as a stream).
  */
 
 /** PS3.8 9.3.1 PDU types. */
@@ -202,9 +203,172 @@ export function encodeReleaseRq(): Buffer {
   return pdu(PduType.ReleaseRq, Buffer.alloc(4));
 }
 
-/** PS3.8 9.3.8 A-ABORT from the service user (source 0). */
-export function encodeAbort(): Buffer {
-  return pdu(PduType.Abort, Buffer.alloc(4));
+/**
+ * PS3.8 9.3.8 A-ABORT: source 0 service user (the default), 2 service provider; reason
+ * (provider only) 0 not specified, 1 unrecognized PDU, 2 unexpected PDU, 4 unrecognized PDU
+ * parameter, 5 unexpected PDU parameter, 6 invalid PDU parameter value.
+ */
+export function encodeAbort(source = 0, reason = 0): Buffer {
+  const body = Buffer.alloc(4);
+  body.writeUInt8(source, 2);
+  body.writeUInt8(source === 2 ? reason : 0, 3);
+  return pdu(PduType.Abort, body);
+}
+
+/** PS3.8 9.3.7 A-RELEASE-RP. */
+export function encodeReleaseRp(): Buffer {
+  return pdu(PduType.ReleaseRp, Buffer.alloc(4));
+}
+
+/** PS3.8 9.3.4 A-ASSOCIATE-RJ. */
+export function encodeAssociateRj(rj: AssociateRj): Buffer {
+  const body = Buffer.alloc(4);
+  body.writeUInt8(rj.result, 1);
+  body.writeUInt8(rj.source, 2);
+  body.writeUInt8(rj.reason, 3);
+  return pdu(PduType.AssociateRj, body);
+}
+
+/** A received A-ASSOCIATE-RQ (PS3.8 9.3.2), as far as an SCP reads it. */
+export interface ReceivedAssociateRq {
+  /** Bit 0 must be set (PS3.8 9.3.2, Table 9-11). */
+  protocolVersion: number;
+  /** Trailing spaces removed. */
+  calledAeTitle: string;
+  callingAeTitle: string;
+  applicationContextName: string;
+  contexts: ProposedContext[];
+  /** The peer's Maximum Length Received (PS3.8 D.1); 0 means no limit. */
+  maxPduLength: number;
+  implementationClassUid: string;
+  implementationVersionName: string;
+}
+
+/** A malformed A-ASSOCIATE-RQ (an item that runs past its parent, a missing field). */
+export class MalformedPduError extends Error {
+  override readonly name = 'MalformedPduError';
+}
+
+/** Calls `visit` for each item of `v` from `start` (PS3.8 9.3.2.x: type, reserved, 16-bit length). */
+function forEachItem(
+  v: Buffer,
+  start: number,
+  what: string,
+  visit: (type: number, value: Buffer) => void,
+): void {
+  let p = start;
+  while (p < v.length) {
+    if (p + 4 > v.length) throw new MalformedPduError(`${what}: an item header is cut short`);
+    const type = v.readUInt8(p);
+    const len = v.readUInt16BE(p + 2);
+    if (p + 4 + len > v.length) {
+      throw new MalformedPduError(`${what}: item 0x${type.toString(16)} runs past its end`);
+    }
+    visit(type, v.subarray(p + 4, p + 4 + len));
+    p += 4 + len;
+  }
+}
+
+/**
+ * PS3.8 9.3.2 A-ASSOCIATE-RQ (the variable part of the PDU): application context (10H),
+ * presentation contexts (20H, with abstract 30H and transfer syntax 40H sub-items) and user
+ * information (50H: maximum length 51H, implementation class UID 52H, version name 55H; other
+ * sub-items such as role selection and user identity are skipped). Throws MalformedPduError.
+ */
+export function decodeAssociateRq(body: Buffer): ReceivedAssociateRq {
+  if (body.length < 68) throw new MalformedPduError('A-ASSOCIATE-RQ shorter than its 68 fixed bytes');
+  const out: ReceivedAssociateRq = {
+    protocolVersion: body.readUInt16BE(0),
+    calledAeTitle: body.toString('latin1', 4, 20).trim(),
+    callingAeTitle: body.toString('latin1', 20, 36).trim(),
+    applicationContextName: '',
+    contexts: [],
+    maxPduLength: 0,
+    implementationClassUid: '',
+    implementationVersionName: '',
+  };
+  forEachItem(body, 68, 'A-ASSOCIATE-RQ', (type, v) => {
+    if (type === 0x10) out.applicationContextName = uidText(v);
+    else if (type === 0x20) {
+      if (v.length < 4) throw new MalformedPduError('presentation context item shorter than 4 bytes');
+      const pc: ProposedContext = { id: v.readUInt8(0), abstractSyntax: '', transferSyntaxes: [] };
+      forEachItem(v, 4, 'presentation context item', (st, sv) => {
+        if (st === 0x30) pc.abstractSyntax = uidText(sv);
+        else if (st === 0x40) pc.transferSyntaxes.push(uidText(sv));
+      });
+      out.contexts.push(pc);
+    } else if (type === 0x50) {
+      forEachItem(v, 0, 'user information item', (st, sv) => {
+        if (st === 0x51 && sv.length === 4) out.maxPduLength = sv.readUInt32BE(0);
+        else if (st === 0x52) out.implementationClassUid = uidText(sv);
+        else if (st === 0x55) out.implementationVersionName = sv.toString('latin1').trim();
+      });
+    }
+  });
+  return out;
+}
+
+/** What an SCP answers in its A-ASSOCIATE-AC (PS3.8 9.3.3). */
+export interface AssociateAcOut {
+  /** Echoed from the A-ASSOCIATE-RQ (PS3.8 9.3.3.1). */
+  calledAeTitle: string;
+  callingAeTitle: string;
+  /** One per proposed context, in the order proposed. */
+  contexts: AcceptedContext[];
+  /** Our Maximum Length Received (PS3.8 D.1). */
+  maxPduLength: number;
+  implementationClassUid: string;
+  implementationVersionName: string;
+}
+
+/** PS3.8 9.3.3 A-ASSOCIATE-AC. */
+export function encodeAssociateAc(ac: AssociateAcOut): Buffer {
+  const fixed = Buffer.alloc(68);
+  fixed.writeUInt16BE(0x0001, 0); // protocol version
+  aeField(ac.calledAeTitle).copy(fixed, 4);
+  aeField(ac.callingAeTitle).copy(fixed, 20);
+  const items: Buffer[] = [item(0x10, Buffer.from(APPLICATION_CONTEXT_NAME, 'ascii'))];
+  for (const c of ac.contexts) {
+    const head = Buffer.alloc(4);
+    head.writeUInt8(c.id, 0);
+    head.writeUInt8(c.result, 2);
+    // PS3.8 9.3.3.2: one transfer syntax sub-item, not significant unless accepted.
+    items.push(item(0x21, Buffer.concat([head, item(0x40, Buffer.from(c.transferSyntax, 'ascii'))])));
+  }
+  const maxLen = Buffer.alloc(4);
+  maxLen.writeUInt32BE(ac.maxPduLength, 0);
+  items.push(
+    item(
+      0x50,
+      Buffer.concat([
+        item(0x51, maxLen),
+        item(0x52, Buffer.from(ac.implementationClassUid, 'ascii')),
+        item(0x55, Buffer.from(ac.implementationVersionName, 'ascii')),
+      ]),
+    ),
+  );
+  return pdu(PduType.AssociateAc, Buffer.concat([fixed, ...items]));
+}
+
+/**
+ * A message part (a command set or data set, whole) as P-DATA-TF PDUs of one PDV each
+ * (PS3.8 9.3.5, E.2), none longer than the peer's Maximum Length Received (0: no limit).
+ */
+export function encodeMessagePdus(
+  contextId: number,
+  isCommand: boolean,
+  data: Buffer,
+  peerMaxPduLength: number,
+): Buffer {
+  // PS3.8 D.1: the maximum counts the PDV items (4-byte length + 2 header bytes + fragment).
+  const room = peerMaxPduLength > 6 ? peerMaxPduLength - 6 : data.length || 1;
+  const pdus: Buffer[] = [];
+  for (let p = 0; p < data.length || pdus.length === 0; p += room) {
+    const fragment = data.subarray(p, p + room);
+    const isLast = p + room >= data.length;
+    pdus.push(encodePDataTf({ contextId, isCommand, isLast, data: fragment }));
+  }
+  return pdus.length === 1 ? pdus[0]! : Buffer.concat(pdus);
 }
 
 /**

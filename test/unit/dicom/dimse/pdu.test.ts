@@ -1,10 +1,18 @@
 import { decodeCommand, encodeCStoreRq } from '../../../../src/dicom/dimse/commandSet';
 import {
+  decodeAbort,
   decodeAssociateAc,
   decodeAssociateRj,
+  decodeAssociateRq,
   decodePDataTf,
+  encodeAbort,
+  encodeAssociateAc,
+  encodeAssociateRj,
   encodeAssociateRq,
+  encodeMessagePdus,
   encodePDataTf,
+  encodeReleaseRp,
+  MalformedPduError,
   PduReader,
   PduType,
 } from '../../../../src/dicom/dimse/pdu';
@@ -66,6 +74,90 @@ describe('PS3.8 9.3 PDUs', () => {
     h.writeUInt8(4, 0);
     h.writeUInt32BE(1000, 2);
     expect(() => reader.push(h)).toThrow(/exceeds/);
+  });
+});
+
+describe('PS3.8 9.3 PDUs of the SCP side', () => {
+  const rq = {
+    calledAeTitle: 'PACSAI',
+    callingAeTitle: 'MODALITY',
+    contexts: [
+      { id: 1, abstractSyntax: '1.2.840.10008.1.1', transferSyntaxes: ['1.2.840.10008.1.2'] },
+      {
+        id: 3,
+        abstractSyntax: '1.2.840.10008.5.1.4.1.1.2',
+        transferSyntaxes: ['1.2.840.10008.1.2.1', '1.2.840.10008.1.2'],
+      },
+    ],
+    maxPduLength: 16384,
+    implementationClassUid: '1.2.276.0.7230010.3.0.3.6.7',
+    implementationVersionName: 'OFFIS_DCMTK_367',
+  };
+
+  test('A-ASSOCIATE-RQ decodes what encodeAssociateRq wrote (the SCU side is an independent writer)', () => {
+    const pdu = encodeAssociateRq(rq);
+    expect(decodeAssociateRq(pdu.subarray(6))).toEqual({
+      ...rq,
+      protocolVersion: 1,
+      applicationContextName: '1.2.840.10008.3.1.1.1',
+    });
+  });
+
+  test('A-ASSOCIATE-RQ: items that run past their parent, or a short fixed part, are malformed', () => {
+    const body = encodeAssociateRq(rq).subarray(6);
+    expect(() => decodeAssociateRq(body.subarray(0, 60))).toThrow(MalformedPduError);
+    expect(() => decodeAssociateRq(body.subarray(0, body.length - 3))).toThrow(/runs past its end|cut short/);
+    const broken = Buffer.from(body);
+    broken.writeUInt16BE(0xffff, 68 + 2); // application context item claims 65535 bytes
+    expect(() => decodeAssociateRq(broken)).toThrow(MalformedPduError);
+  });
+
+  test('A-ASSOCIATE-AC is read back by the SCU decoder, AE titles echoed', () => {
+    const pdu = encodeAssociateAc({
+      calledAeTitle: 'PACSAI',
+      callingAeTitle: 'MODALITY',
+      contexts: [
+        { id: 1, result: 0, transferSyntax: '1.2.840.10008.1.2' },
+        { id: 3, result: 4, transferSyntax: '1.2.840.10008.1.2.1' },
+      ],
+      maxPduLength: 65536,
+      implementationClassUid: '2.25.1',
+      implementationVersionName: 'PACSAI',
+    });
+    expect(pdu.readUInt8(0)).toBe(PduType.AssociateAc);
+    expect(pdu.readUInt32BE(2)).toBe(pdu.length - 6);
+    expect(pdu.toString('ascii', 10, 26)).toBe('PACSAI          ');
+    expect(pdu.toString('ascii', 26, 42)).toBe('MODALITY        ');
+    expect(decodeAssociateAc(pdu.subarray(6))).toEqual({
+      contexts: [
+        { id: 1, result: 0, transferSyntax: '1.2.840.10008.1.2' },
+        { id: 3, result: 4, transferSyntax: '1.2.840.10008.1.2.1' },
+      ],
+      maxPduLength: 65536,
+    });
+  });
+
+  test('A-ASSOCIATE-RJ, A-RELEASE-RP and A-ABORT', () => {
+    const rj = encodeAssociateRj({ result: 2, source: 3, reason: 2 });
+    expect([...rj]).toEqual([3, 0, 0, 0, 0, 4, 0, 2, 3, 2]);
+    expect(decodeAssociateRj(rj.subarray(6))).toEqual({ result: 2, source: 3, reason: 2 });
+    expect([...encodeReleaseRp()]).toEqual([6, 0, 0, 0, 0, 4, 0, 0, 0, 0]);
+    expect(decodeAbort(encodeAbort(2, 6).subarray(6))).toEqual({ source: 2, reason: 6 });
+    // PS3.8 9.3.8: the reason is not significant for a service-user abort; sent as 0.
+    expect(decodeAbort(encodeAbort(0, 6).subarray(6))).toEqual({ source: 0, reason: 0 });
+  });
+
+  test('a message part is split into PDUs within the peer maximum, the last fragment flagged', () => {
+    const data = Buffer.from('0123456789abcdefghij'); // 20 bytes
+    const reader = new PduReader();
+    const pdus = reader.push(encodeMessagePdus(7, true, data, 14)); // room: 8 bytes per PDV
+    expect(pdus.map((p) => 6 + p.body.length).every((n) => n - 6 <= 14)).toBe(true);
+    const pdvs = pdus.flatMap((p) => decodePDataTf(p.body));
+    expect(pdvs.map((p) => p.data.toString())).toEqual(['01234567', '89abcdef', 'ghij']);
+    expect(pdvs.map((p) => p.isLast)).toEqual([false, false, true]);
+    expect(pdvs.every((p) => p.isCommand && p.contextId === 7)).toBe(true);
+    // No limit (0): one PDU.
+    expect(reader.push(encodeMessagePdus(7, false, data, 0))).toHaveLength(1);
   });
 });
 
