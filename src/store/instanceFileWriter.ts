@@ -1,3 +1,4 @@
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { LimitExceededError, OutOfResourcesError, type NodeError } from '../pipeline/errors';
@@ -6,6 +7,8 @@ import { LimitExceededError, OutOfResourcesError, type NodeError } from '../pipe
 export interface InstanceFileWriterOptions {
   /** The temp file to create (must not exist); a name the node made. */
   tempPath: string;
+  /** The file at `tempPath` when it was opened ahead (PreparedTempFile.take()); otherwise created here. */
+  opened?: () => Promise<fs.FileHandle>;
   /** Bytes written before the first chunk (preamble + File Meta Information). */
   prefix?: Buffer;
   /** Largest number of chunk bytes accepted (the prefix is not counted). */
@@ -93,7 +96,9 @@ export class InstanceFileWriter extends Writable {
 
   /**
    * Makes the written file durable under `finalPath` (a name the node made, in an existing
-   * folder): rename(2) of the open temp file, then fsync of the file and `syncFolder` (fsync of
+   * folder): rename(2) of the open temp file (synchronous: a metadata change of tens of
+   * microseconds, which would cost two thread-pool hand-offs on the acknowledgement path as an
+   * asynchronous call), then fsync of the file and `syncFolder` (fsync of
    * the folder that now holds the name) at the same time. The rename comes first so that one
    * journal commit of the file system carries the data, the inode and the new directory entry;
    * the folder fsync then finds little or nothing left to wait for. Resolves once both fsyncs
@@ -108,7 +113,7 @@ export class InstanceFileWriter extends Writable {
       throw this.error ?? new OutOfResourcesError('the instance file is not ready to be filed');
     }
     try {
-      await fs.rename(this.path, finalPath);
+      fsSync.renameSync(this.path, finalPath);
       this.path = finalPath;
       // Both fsyncs before any success is sent (PRODUCT.md 1).
       await Promise.all([fh.sync(), syncFolder()]);
@@ -129,10 +134,13 @@ export class InstanceFileWriter extends Writable {
 
   override _construct(callback: (error?: Error | null) => void): void {
     void (async () => {
+      const opened = this.opts.opened?.();
       try {
         await this.opts.precheck?.();
-        this.fh = await fs.open(this.path, 'wx', 0o640);
+        this.fh = opened ? await opened : await fs.open(this.path, 'wx', 0o640);
       } catch (e) {
+        // A prepared file is closed and removed like one made here.
+        if (opened && !this.fh) this.fh = await opened.catch(() => null);
         await this.fail(e);
       }
       callback();

@@ -8,7 +8,7 @@ import { silentLogger } from '../../../src/logging/logger';
 import { FakeClock } from '../../../src/pipeline/clock';
 import { DatasetInvalidError, LimitExceededError, OutOfResourcesError } from '../../../src/pipeline/errors';
 import type { PeerInfo } from '../../../src/pipeline/types';
-import { InstanceStore, type InstanceStoreOptions } from '../../../src/store';
+import { InstanceStore, PreparedTempFile, type InstanceStoreOptions } from '../../../src/store';
 import { tempDir } from '../../helpers/env';
 import {
   CT_IMAGE_STORAGE,
@@ -45,11 +45,17 @@ describe('InstanceStore', () => {
   }
 
   /** Sends one synthetic instance down the DIMSE path, in small chunks like PDVs. */
-  async function sendDimse(s: InstanceStore, o: SyntheticOptions = {}, tamper?: (ds: Buffer) => Buffer) {
+  async function sendDimse(
+    s: InstanceStore,
+    o: SyntheticOptions = {},
+    tamper?: (ds: Buffer) => Buffer,
+    tempFile?: PreparedTempFile,
+  ) {
     const { bytes, dataset } = syntheticPart10(o);
     let ds = datasetOf(bytes);
     if (tamper) ds = tamper(ds);
     const w = s.storeStream({
+      tempFile,
       sopClassUid: CT_IMAGE_STORAGE,
       sopInstanceUid: String(dataset.SOPInstanceUID),
       transferSyntaxUid: EXPLICIT_VR_LE,
@@ -225,6 +231,44 @@ describe('InstanceStore', () => {
     w.cancel();
     await expect(w.result).rejects.toBeInstanceOf(OutOfResourcesError);
     expect(tmpFiles()).toEqual([]);
+  });
+
+  describe('a temp file prepared ahead of the next C-STORE', () => {
+    const whenOpened = async () => {
+      for (let i = 0; i < 100 && tmpFiles().length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    };
+
+    test('the next data set is written into it and filed; tmp/ is empty afterwards', async () => {
+      const spare = store.prepareTempFile();
+      await whenOpened();
+      expect(tmpFiles()).toEqual([path.basename(spare.path)]);
+      const { result, sent } = await sendDimse(store, {}, undefined, spare);
+      expect(fs.readFileSync(result.filePath).subarray(-sent.length).equals(sent)).toBe(true);
+      expect(tmpFiles()).toEqual([]);
+      // Taken once: discarding it afterwards leaves the filed instance alone.
+      await spare.discard();
+      expect(fs.existsSync(result.filePath)).toBe(true);
+    });
+
+    test('discard (association over) closes and removes it, even while it is still being opened', async () => {
+      await store.prepareTempFile().discard();
+      const late = store.prepareTempFile();
+      await late.discard();
+      expect(tmpFiles()).toEqual([]);
+    });
+
+    test('refused for free disk below the watermark: the prepared file is removed too', async () => {
+      const full = makeStore({ minFreeMb: Number.MAX_SAFE_INTEGER });
+      const spare = full.prepareTempFile();
+      await expect(sendDimse(full, {}, undefined, spare)).rejects.toBeInstanceOf(OutOfResourcesError);
+      expect(tmpFiles()).toEqual([]);
+    });
+
+    test('a prepared file whose open failed fails that one write, clearly', async () => {
+      fs.writeFileSync(path.join(dataDir, 'tmp', 'taken.part'), 'x');
+      const clash = new PreparedTempFile(path.join(dataDir, 'tmp', 'taken.part'));
+      await expect(sendDimse(store, {}, undefined, clash)).rejects.toThrow(/could not be written \(EEXIST\)/);
+    });
   });
 
   test('the 256 instances/<2 hex> folders exist from the start; close() then another write', async () => {
