@@ -14,8 +14,8 @@
  *   npx tsc -p tsconfig.json --outDir /tmp/benchbuild
  *   node /tmp/benchbuild/bench/ingest.js [instances=300] [rounds=3]
  *
- * Each round pushes to storescp, then to a fresh node, each after `sync`; the figure is the
- * median ratio. BENCH_NODE_ARGS adds node options to the served process (e.g. --cpu-prof).
+ * Each round pushes to storescp, then to a fresh node, each after a 100-instance warm-up series
+ * and `sync`; the figure is the median ratio. BENCH_NODE_ARGS adds node options to the served process (e.g. --cpu-prof).
  *
  * It uses node built-ins only (the instances are written by hand, PS3.10), so no NODE_PATH is
  * needed.
@@ -226,9 +226,14 @@ async function main(): Promise<void> {
   const input = path.join(work, 'in');
   fs.mkdirSync(input);
   generateSeries(input, count);
+  // A separate series pushed first to each receiver: the node is measured warm, as it runs in
+  // practice (its JIT has compiled the receive path), and storescp gets the same treatment.
+  const warmup = path.join(work, 'warmup');
+  fs.mkdirSync(warmup);
+  generateSeries(warmup, 100);
   const mb = (count * fs.statSync(path.join(input, 'ct00001.dcm')).size) / (1024 * 1024);
   console.log(`${count} synthetic CT instances (512x512x16), ${mb.toFixed(0)} MiB, in ${input}`);
-  const push = (port: number) => [
+  const push = (port: number, dir = input) => [
     '-aet',
     'BENCH',
     '-aec',
@@ -237,7 +242,7 @@ async function main(): Promise<void> {
     '127.0.0.1',
     String(port),
     '+sd',
-    input,
+    dir,
   ];
 
   // Rounds alternate the reference and the node, each on a fresh folder, after `sync`, so that
@@ -255,6 +260,7 @@ async function main(): Promise<void> {
       stdio: 'ignore',
     });
     await waitForEcho(scpPort, 'PACSAI');
+    await run('storescu', push(scpPort, warmup), 600_000);
     await run('sync', [], 120_000);
     const ref = await run('storescu', push(scpPort), 600_000);
     await stop(storescp);
@@ -265,6 +271,8 @@ async function main(): Promise<void> {
     const nodePort = await freePort();
     const dataDir = path.join(work, `node-${round}`);
     const node = await startNode(dataDir, nodePort);
+    const warm = await run('storescu', push(nodePort, warmup), 600_000);
+    if (warm.code !== 0) throw new Error(`storescu → node (warm-up) failed: ${warm.stderr}`);
     await run('sync', [], 120_000);
     const ours = await run('storescu', push(nodePort), 600_000);
     rssAfterSeries = Math.max(rssAfterSeries, peakRssMb(node.pid!));
