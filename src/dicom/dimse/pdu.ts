@@ -91,36 +91,51 @@ function pdu(type: number, body: Buffer): Buffer {
   return Buffer.concat([h, body]);
 }
 
-/** PS3.8 9.3.2 A-ASSOCIATE-RQ. */
-export function encodeAssociateRq(rq: AssociateRq): Buffer {
+/** The parts an A-ASSOCIATE-RQ and an A-ASSOCIATE-AC share (PS3.8 9.3.2, 9.3.3). */
+interface AssociateFields {
+  calledAeTitle: string;
+  callingAeTitle: string;
+  maxPduLength: number;
+  implementationClassUid: string;
+  implementationVersionName: string;
+}
+
+/**
+ * An A-ASSOCIATE-RQ or -AC: protocol version 1, the AE titles, the DICOM application context
+ * (10H), the presentation context items, then user information (50H): maximum length (51H,
+ * PS3.8 D.1), Implementation Class UID (52H) and Version Name (55H, PS3.7 D.3.3.2).
+ */
+function encodeAssociate(type: number, f: AssociateFields, contextItems: Buffer[]): Buffer {
   const fixed = Buffer.alloc(68);
   fixed.writeUInt16BE(0x0001, 0); // protocol version
-  aeField(rq.calledAeTitle).copy(fixed, 4);
-  aeField(rq.callingAeTitle).copy(fixed, 20);
-  const items: Buffer[] = [item(0x10, Buffer.from(APPLICATION_CONTEXT_NAME, 'ascii'))];
-  for (const c of rq.contexts) {
+  aeField(f.calledAeTitle).copy(fixed, 4);
+  aeField(f.callingAeTitle).copy(fixed, 20);
+  const maxLen = Buffer.alloc(4);
+  maxLen.writeUInt32BE(f.maxPduLength, 0);
+  const userInformation = item(
+    0x50,
+    Buffer.concat([
+      item(0x51, maxLen),
+      item(0x52, Buffer.from(f.implementationClassUid, 'ascii')),
+      item(0x55, Buffer.from(f.implementationVersionName, 'ascii')),
+    ]),
+  );
+  const applicationContext = item(0x10, Buffer.from(APPLICATION_CONTEXT_NAME, 'ascii'));
+  return pdu(type, Buffer.concat([fixed, applicationContext, ...contextItems, userInformation]));
+}
+
+/** PS3.8 9.3.2 A-ASSOCIATE-RQ: presentation context items 20H with abstract (30H) and transfer syntaxes (40H). */
+export function encodeAssociateRq(rq: AssociateRq): Buffer {
+  const contexts = rq.contexts.map((c) => {
     const head = Buffer.alloc(4);
     head.writeUInt8(c.id, 0);
     const subs = [
       item(0x30, Buffer.from(c.abstractSyntax, 'ascii')),
       ...c.transferSyntaxes.map((t) => item(0x40, Buffer.from(t, 'ascii'))),
     ];
-    items.push(item(0x20, Buffer.concat([head, ...subs])));
-  }
-  const maxLen = Buffer.alloc(4);
-  maxLen.writeUInt32BE(rq.maxPduLength, 0);
-  // PS3.8 D.1 (0x51), PS3.7 D.3.3.2 Implementation Class UID (0x52) and Version Name (0x55).
-  items.push(
-    item(
-      0x50,
-      Buffer.concat([
-        item(0x51, maxLen),
-        item(0x52, Buffer.from(rq.implementationClassUid, 'ascii')),
-        item(0x55, Buffer.from(rq.implementationVersionName, 'ascii')),
-      ]),
-    ),
-  );
-  return pdu(PduType.AssociateRq, Buffer.concat([fixed, ...items]));
+    return item(0x20, Buffer.concat([head, ...subs]));
+  });
+  return encodeAssociate(PduType.AssociateRq, rq, contexts);
 }
 
 function uidText(b: Buffer): string {
@@ -321,33 +336,16 @@ export interface AssociateAcOut {
   implementationVersionName: string;
 }
 
-/** PS3.8 9.3.3 A-ASSOCIATE-AC. */
+/** PS3.8 9.3.3 A-ASSOCIATE-AC: presentation context items 21H with their result. */
 export function encodeAssociateAc(ac: AssociateAcOut): Buffer {
-  const fixed = Buffer.alloc(68);
-  fixed.writeUInt16BE(0x0001, 0); // protocol version
-  aeField(ac.calledAeTitle).copy(fixed, 4);
-  aeField(ac.callingAeTitle).copy(fixed, 20);
-  const items: Buffer[] = [item(0x10, Buffer.from(APPLICATION_CONTEXT_NAME, 'ascii'))];
-  for (const c of ac.contexts) {
+  const contexts = ac.contexts.map((c) => {
     const head = Buffer.alloc(4);
     head.writeUInt8(c.id, 0);
     head.writeUInt8(c.result, 2);
     // PS3.8 9.3.3.2: one transfer syntax sub-item, not significant unless accepted.
-    items.push(item(0x21, Buffer.concat([head, item(0x40, Buffer.from(c.transferSyntax, 'ascii'))])));
-  }
-  const maxLen = Buffer.alloc(4);
-  maxLen.writeUInt32BE(ac.maxPduLength, 0);
-  items.push(
-    item(
-      0x50,
-      Buffer.concat([
-        item(0x51, maxLen),
-        item(0x52, Buffer.from(ac.implementationClassUid, 'ascii')),
-        item(0x55, Buffer.from(ac.implementationVersionName, 'ascii')),
-      ]),
-    ),
-  );
-  return pdu(PduType.AssociateAc, Buffer.concat([fixed, ...items]));
+    return item(0x21, Buffer.concat([head, item(0x40, Buffer.from(c.transferSyntax, 'ascii'))]));
+  });
+  return encodeAssociate(PduType.AssociateAc, ac, contexts);
 }
 
 /**
