@@ -176,7 +176,7 @@ describe('SCP association negotiation and protocol errors', () => {
   let node: TestNode;
   beforeAll(async () => {
     // The schema only asks for a positive number; 1 s keeps the test short and not flaky.
-    node = await startTestNode({ dimse: { associationTimeoutSeconds: 1 } });
+    node = await startTestNode({ dimse: { associationTimeoutSeconds: 1, idleTimeoutSeconds: 1 } });
   }, 30_000);
   afterAll(async () => {
     await node?.stop();
@@ -240,6 +240,21 @@ describe('SCP association negotiation and protocol errors', () => {
     const aborted = auditEvents(node.app, 'association.aborted').slice(before);
     expect(aborted.map((e) => e.detail)).toEqual([
       expect.objectContaining({ problem: 'timeout', beforeAssociation: true }),
+    ]);
+  }, 30_000);
+
+  test('nothing for dimse.idleTimeoutSeconds on an association: A-ABORT, service-provider, reason 0, then close', async () => {
+    const before = auditEvents(node.app, 'association.aborted').length;
+    const peer = await RawPeer.connect(node.port);
+    await peer.associate(VERIFICATION, IMPLICIT_LE);
+    const started = Date.now();
+    expect(await peer.nextBytes()).toEqual(shortPdu(0x07, 0, 2, 0));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(await peer.next()).toBeNull();
+    const aborted = auditEvents(node.app, 'association.aborted').slice(before);
+    expect(aborted.map((e) => e.detail)).toEqual([
+      expect.objectContaining({ by: 'node', problem: 'timeout', beforeAssociation: false }),
     ]);
   }, 30_000);
 
