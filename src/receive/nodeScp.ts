@@ -65,6 +65,13 @@ const ABORT_REASON_INVALID_PARAMETER = 6;
 const STATUS_UNRECOGNIZED_OPERATION = 0x0211;
 /** A command set is a few hundred bytes (PS3.7 E.1); more than this is not one. */
 const MAX_COMMAND_BYTES = 64 * 1024;
+/**
+ * Data set fragments smaller than this are copied into a staging buffer of STAGING_BYTES and
+ * written together, so that a peer sending tiny PDVs cannot make the file writer hold one
+ * buffer entry per few bytes (memory per association stays bounded).
+ */
+const SMALL_FRAGMENT = 8 * 1024;
+const STAGING_BYTES = 64 * 1024;
 
 /** An accepted presentation context (PS3.8 9.3.3.2). */
 interface AcceptedContext {
@@ -95,9 +102,13 @@ export class NodeScp {
   private readonly contexts = new Map<number, AcceptedContext>();
   /** The peer's Maximum Length Received (PS3.8 D.1); 0 is no limit. */
   private peerMaxPduLength = 0;
-  private commandParts: Buffer[] = [];
+  /** The command set being received, fragments copied in (allocated on the first command). */
+  private command: Buffer | null = null;
   private commandBytes = 0;
   private commandContextId = -1;
+  /** Small data set fragments waiting to be written together. */
+  private staging: Buffer | null = null;
+  private stagingBytes = 0;
   private incoming: IncomingDataSet | null = null;
   /** The temp file opened for the next C-STORE (after each response), or null. */
   private spare: PreparedTempFileHandle | null = null;
@@ -161,7 +172,7 @@ export class NodeScp {
       case PduType.AssociateRq:
         return this.associationRequested(body);
       case PduType.ReleaseRq:
-        if (this.state !== 'accepted' || this.incoming || this.commandParts.length) {
+        if (this.state !== 'accepted' || this.incoming || this.commandBytes > 0) {
           return this.unexpected('A-RELEASE-RQ outside an established association or inside a message');
         }
         return this.releaseRequested();
@@ -321,19 +332,20 @@ export class NodeScp {
       if (!this.contexts.has(contextId)) {
         return this.unexpected(`a command on presentation context ${contextId}, which was not accepted`);
       }
-      if (this.commandParts.length && contextId !== this.commandContextId) {
+      if (this.commandBytes > 0 && contextId !== this.commandContextId) {
         return this.unexpected('command fragments on two presentation contexts');
       }
       this.commandContextId = contextId;
-      this.commandBytes += data.length;
-      if (this.commandBytes > MAX_COMMAND_BYTES) {
+      if (this.commandBytes + data.length > MAX_COMMAND_BYTES) {
         return this.refuse(
           'message-too-large',
           `a command set longer than ${MAX_COMMAND_BYTES} bytes`,
           ABORT_REASON_INVALID_PARAMETER,
         );
       }
-      this.commandParts.push(data);
+      this.command ??= Buffer.alloc(MAX_COMMAND_BYTES);
+      data.copy(this.command, this.commandBytes);
+      this.commandBytes += data.length;
       return;
     }
     const incoming = this.incoming;
@@ -343,8 +355,17 @@ export class NodeScp {
     }
     incoming.bytes += data.length;
     if (incoming.write) {
-      // A view into the received chunk, written as is (no copy); the writer enforces maxMessageBytes.
-      incoming.write.stream.write(data);
+      // The writer enforces maxMessageBytes.
+      if (data.length < SMALL_FRAGMENT) {
+        if (this.stagingBytes + data.length > STAGING_BYTES) this.flushStaging(incoming.write);
+        this.staging ??= Buffer.allocUnsafe(STAGING_BYTES);
+        data.copy(this.staging, this.stagingBytes);
+        this.stagingBytes += data.length;
+      } else {
+        this.flushStaging(incoming.write);
+        // A view into the received chunk, written as it is (no copy).
+        incoming.write.stream.write(data);
+      }
     } else if (incoming.bytes > this.ctx.limits.maxMessageBytes) {
       this.refuse(
         'message-too-large',
@@ -358,17 +379,29 @@ export class NodeScp {
     if (this.closing || !isLast) return;
     if (this.state !== 'accepted') return this.unexpected('P-DATA-TF outside an established association');
     if (isCommand) {
-      const parts = this.commandParts;
-      this.commandParts = [];
+      const length = this.commandBytes;
       this.commandBytes = 0;
       this.commandContextId = -1;
-      if (!parts.length) return this.unexpected('an empty command set');
-      this.commandReceived(contextId, decodeCommand(parts.length === 1 ? parts[0]! : Buffer.concat(parts)));
+      if (length === 0 || !this.command) return this.unexpected('an empty command set');
+      // decodeCommand keeps numbers and strings only, so the buffer is free for the next command.
+      this.commandReceived(contextId, decodeCommand(this.command.subarray(0, length)));
       return;
     }
     const incoming = this.incoming;
+    if (!incoming) return this.unexpected('a data set fragment with no command announcing one');
+    if (contextId !== incoming.contextId) {
+      return this.unexpected('a data set fragment on another presentation context than its command');
+    }
     this.incoming = null;
-    if (incoming) this.dataSetReceived(incoming);
+    this.dataSetReceived(incoming);
+  }
+
+  /** Hands the staged small fragments to the writer (the staging buffer goes with them). */
+  private flushStaging(write: InstanceWrite): void {
+    if (this.stagingBytes === 0 || !this.staging) return;
+    write.stream.write(this.staging.subarray(0, this.stagingBytes));
+    this.staging = null;
+    this.stagingBytes = 0;
   }
 
   /** PS3.7 9.3 and 10.3: one request, from its command set. */
@@ -431,6 +464,7 @@ export class NodeScp {
       this.respond(contextId, command, STATUS_UNRECOGNIZED_OPERATION);
       return;
     }
+    this.flushStaging(write);
     write.stream.end();
     const answered = write.result.then(
       (instance) => {
@@ -553,6 +587,8 @@ export class NodeScp {
     }
     this.incoming?.write?.cancel();
     this.incoming = null;
+    this.staging = null;
+    this.stagingBytes = 0;
     this.markClosed();
   }
 
@@ -568,6 +604,8 @@ export class NodeScp {
     if (event !== 'association.released') {
       this.incoming?.write?.cancel();
       this.incoming = null;
+      this.staging = null;
+      this.stagingBytes = 0;
       void this.discardSpare();
     }
     this.ctx.audit.record({

@@ -48,7 +48,9 @@ export class PduParser {
   private pduLength = 0;
   /** Bytes of the current PDU not read yet. */
   private pduLeft = 0;
-  private readonly bodyParts: Buffer[] = [];
+  /** The variable part of the current PDU other than P-DATA-TF, filled as it arrives. */
+  private body: Buffer = Buffer.alloc(0);
+  private bodyFilled = 0;
   private pdvLeft = 0;
   private contextId = 0;
   private isCommand = false;
@@ -81,7 +83,10 @@ export class PduParser {
         if (v) return this.fail(v);
       } else if (this.state === 'pdu-body') {
         const n = Math.min(this.pduLeft, chunk.length - off);
-        this.bodyParts.push(chunk.subarray(off, off + n));
+        // Copied into one buffer of the announced (and already checked) length: a peer sending
+        // a byte per segment costs no more memory than one sending the PDU at once.
+        chunk.copy(this.body, this.bodyFilled, off, off + n);
+        this.bodyFilled += n;
         off += n;
         this.pduLeft -= n;
         if (this.pduLeft === 0) this.bodyDone();
@@ -137,14 +142,16 @@ export class PduParser {
       this.state = 'pdv-header';
       return null;
     }
+    this.body = Buffer.allocUnsafe(length);
+    this.bodyFilled = 0;
     if (length === 0) this.bodyDone();
     else this.state = 'pdu-body';
     return null;
   }
 
   private bodyDone(): void {
-    const parts = this.bodyParts.splice(0);
-    const body = parts.length === 1 ? Buffer.from(parts[0]!) : Buffer.concat(parts);
+    const body = this.body;
+    this.body = Buffer.alloc(0);
     this.state = 'pdu-header';
     this.handlers.pdu(this.pduType, body);
   }

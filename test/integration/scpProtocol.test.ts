@@ -357,6 +357,24 @@ describeIf({ shared: true, tools: ['storescu'] })('SCP messages with dimse.maxPd
     peer.sock.destroy();
   }, 30_000);
 
+  test('a command and a data set in 1-byte PDVs (with empty ones between) are stored byte for byte', async () => {
+    const peer = await RawPeer.connect(node.port);
+    await peer.associate(CT, EXPLICIT_LE);
+    await expectStored(peer, CT_FILE, (cmd, ds) => {
+      // PS3.8 9.3.5.1: a PDV item may carry any number of bytes, none included.
+      const empty = pdv(Buffer.alloc(0), false, false);
+      const command = [...cmd].map((_, i) => pdv(cmd.subarray(i, i + 1), true, i === cmd.length - 1));
+      const data = [...ds].map((_, i) => [pdv(ds.subarray(i, i + 1), false, i === ds.length - 1), empty]);
+      // Empty data PDVs go after the command is complete: before it they would announce nothing.
+      const items = [...command, ...data.flat().slice(0, -1)];
+      const pdus: Buffer[] = [];
+      for (let i = 0; i < items.length; i += 500) pdus.push(pData(...items.slice(i, i + 500)));
+      return [Buffer.concat(pdus)];
+    });
+    await peer.write(RELEASE_RQ);
+    expect(await peer.nextBytes()).toEqual(RELEASE_RP);
+  }, 60_000);
+
   test('storescu pushes 5 brain files through 4096-byte PDUs: all stored byte for byte', async () => {
     const files = listFiles(BRAIN_SERIES_DIR).slice(0, 5);
     const ts = (await readDicomHeader(files[0]!)).transferSyntaxUid;
