@@ -5,6 +5,7 @@ import { NotFoundError } from '../pipeline/errors';
 import { assertTransition, isTerminal, type JobState } from '../pipeline/jobState';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './openDatabase';
+import { whereEquals } from './whereEquals';
 
 export interface JobRow {
   id: string;
@@ -95,19 +96,9 @@ export class JobRepository {
   list(
     filter: { state?: JobState; seriesInstanceUid?: string; limit?: number; offset?: number } = {},
   ): JobRow[] {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (filter.state) {
-      where.push('state = ?');
-      args.push(filter.state);
-    }
-    if (filter.seriesInstanceUid) {
-      where.push('series_instance_uid = ?');
-      args.push(filter.seriesInstanceUid);
-    }
-    const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY created_at DESC, id LIMIT ? OFFSET ?`;
-    return this.stmt(sql).all(...args, filter.limit ?? 1000, filter.offset ?? 0) as JobRow[];
+    const where = whereEquals({ state: filter.state, series_instance_uid: filter.seriesInstanceUid });
+    const sql = `SELECT * FROM jobs ${where.sql} ORDER BY created_at DESC, id LIMIT ? OFFSET ?`;
+    return this.stmt(sql).all(...where.args, filter.limit ?? 1000, filter.offset ?? 0) as JobRow[];
   }
 
   /** Jobs that are neither terminal nor dead: what a restart resumes. */

@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './openDatabase';
+import { whereEquals } from './whereEquals';
 
 /** A row of the `series` table. */
 export interface SeriesRow {
@@ -69,20 +70,10 @@ export class SeriesRepository {
       offset?: number;
     } = {},
   ): SeriesRow[] {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (filter.state) {
-      where.push('state = ?');
-      args.push(filter.state);
-    }
-    if (filter.studyInstanceUid) {
-      where.push('study_instance_uid = ?');
-      args.push(filter.studyInstanceUid);
-    }
+    const where = whereEquals({ state: filter.state, study_instance_uid: filter.studyInstanceUid });
     return this.stmt(
-      `SELECT * FROM series ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-         ORDER BY first_received_at, series_instance_uid LIMIT ? OFFSET ?`,
-    ).all(...args, filter.limit ?? 100000, filter.offset ?? 0) as SeriesRow[];
+      `SELECT * FROM series ${where.sql} ORDER BY first_received_at, series_instance_uid LIMIT ? OFFSET ?`,
+    ).all(...where.args, filter.limit ?? 100000, filter.offset ?? 0) as SeriesRow[];
   }
 
   instances(seriesInstanceUid: string): InstanceRow[] {
