@@ -4,12 +4,11 @@ import { PassThrough } from 'node:stream';
 import { runInfer, type InferSummary } from '../../src/cli/inferCommand';
 import { modelsInstall } from '../../src/cli/modelsCommand';
 import { assembleVolume } from '../../src/dicom/volume';
-import { InferenceEngine, ModelRegistry } from '../../src/infer';
-import { silentLogger } from '../../src/logging/logger';
 import { systemClock } from '../../src/pipeline/clock';
 import type { AuditEventInput } from '../../src/pipeline/audit';
 import { BRAIN_SERIES_DIR, SHARED_MODELS_DIR, describeIf, tempDir } from '../helpers/env';
 import { REPO_MODELS_DIR } from '../unit/infer/helpers/repoModels';
+import { testEngine } from '../unit/infer/helpers/testEngine';
 import { writeImage } from '../unit/infer/helpers/writeImage';
 
 /** Reference of ../shared/data/README.md: the model run as its authors run it, on the source volume. */
@@ -125,15 +124,10 @@ describeIf({ shared: true })('brain-gwm on mr-brain-t1-axial', () => {
     }
     expect(notStorable).toBe(0);
     const audit: AuditEventInput[] = [];
-    const engine = new InferenceEngine({
-      registry: new ModelRegistry({ modelsDir, logger: silentLogger }),
+    const engine = testEngine(modelsDir, {
       clock: systemClock,
       audit: { record: (e) => audit.push(e) },
-      logger: silentLogger,
-      workers: 1,
       timeoutMs: 300_000,
-      failureThreshold: 3,
-      disableMs: 60_000,
     });
     try {
       const r = await engine.run('brain-gwm', {

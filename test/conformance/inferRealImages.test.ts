@@ -4,11 +4,10 @@ import YAML from 'yaml';
 import { modelBytes, nmCorrectGraph, writeModel } from '../../scripts/buildTestModels';
 import { decodeFile, applyModalityLut } from '../../src/dicom/pixels';
 import { readDicomHeader, str } from '../../src/dicom';
-import { InferenceEngine, ModelRegistry } from '../../src/infer';
-import { silentLogger } from '../../src/logging/logger';
-import { FakeClock } from '../../src/pipeline/clock';
+import type { InferenceEngine } from '../../src/infer';
 import { DICOM_DIR, describeIf, tempDir } from '../helpers/env';
 import { REPO_MODELS_DIR } from '../unit/infer/helpers/repoModels';
+import { testEngine } from '../unit/infer/helpers/testEngine';
 
 /**
  * The infer stage on real files of ../shared/data: the NM planar image of pydicom's test data
@@ -32,16 +31,7 @@ describeIf({ shared: true })('inference on real DICOM files', () => {
     delete m.sha256;
     delete m.file;
     writeModel(modelsDir, m, modelBytes(nmCorrectGraph(1024, 256)));
-    engine = new InferenceEngine({
-      registry: new ModelRegistry({ modelsDir, logger: silentLogger }),
-      clock: new FakeClock(),
-      audit: { record: () => undefined },
-      logger: silentLogger,
-      workers: 1,
-      timeoutMs: 60_000,
-      failureThreshold: 3,
-      disableMs: 60_000,
-    });
+    engine = testEngine(modelsDir);
   });
   afterAll(() => engine.close());
 

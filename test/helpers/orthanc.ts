@@ -164,3 +164,14 @@ export async function startOrthanc(opts: OrthancOptions = {}): Promise<OrthancIn
     restart: launch,
   };
 }
+
+/** The SOP Instance UIDs of every instance Orthanc stores, sorted (REST /instances). */
+export async function storedSopInstanceUids(orthanc: OrthancInstance): Promise<string[]> {
+  const uids: string[] = [];
+  for (const id of await orthanc.get<string[]>('/instances'))
+    uids.push(
+      (await orthanc.get<{ MainDicomTags: { SOPInstanceUID: string } }>(`/instances/${id}`)).MainDicomTags
+        .SOPInstanceUID,
+    );
+  return uids.sort();
+}

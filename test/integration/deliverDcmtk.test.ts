@@ -2,17 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { AuditLog } from '../../src/audit';
-import { destinationSchema } from '../../src/config/nodeConfigSchema';
 import { parsePart10Meta, storeFiles } from '../../src/dicom/dimse';
-import { openDatabase } from '../../src/db/openDatabase';
-import { DeliveryService } from '../../src/deliver';
-import { silentLogger } from '../../src/logging/logger';
-import { FakeClock } from '../../src/pipeline/clock';
 import { dcmtkEnv, describeIf, tempDir } from '../helpers/env';
 import { freePort } from '../helpers/ports';
-import { writeSyntheticInstance } from '../unit/deliver/syntheticDicom';
+import { asEncodedObject, writeSyntheticInstance } from '../unit/deliver/syntheticDicom';
 import { selfSignedCert } from '../helpers/selfSignedCert';
+import { testDeliveryService } from './testDeliveryService';
 
 jest.setTimeout(60000);
 
@@ -117,25 +112,13 @@ describeIf({ tools: ['storescp', 'openssl'] })('C-STORE SCU against DCMTK stores
   test('abort mid-delivery is retried (FakeClock) and delivered once the peer behaves', async () => {
     let scp = await startStorescp(['--abort-after']);
     const port = scp.port;
-    const db = openDatabase(':memory:');
-    const clock = new FakeClock();
-    const svc = new DeliveryService({
-      db,
-      audit: new AuditLog(db, clock),
-      clock,
-      logger: silentLogger,
-      callingAeTitle: 'PACSAI',
-      random: () => 0,
-      destinations: {
-        pacs: destinationSchema.parse({
-          url: `dimse://STORESCP@127.0.0.1:${port}`,
-          initialBackoffSeconds: 2,
-        }),
-      },
-    });
+    const { svc, clock } = testDeliveryService(
+      { pacs: { url: `dimse://STORESCP@127.0.0.1:${port}`, initialBackoffSeconds: 2 } },
+      { random: () => 0 },
+    );
     const f = writeSyntheticInstance(tempDir());
     try {
-      svc.enqueue([{ kind: 'SC', ...f, filePath: f.file, modelId: 'm', modelVersion: '1' }], ['pacs']);
+      svc.enqueue([asEncodedObject(f)], ['pacs']);
       const [first] = await svc.processDue();
       expect(first).toMatchObject({ status: 'failure', statusCode: null, retryable: true });
       await scp.stop();
@@ -155,26 +138,12 @@ describeIf({ tools: ['storescp', 'openssl'] })('C-STORE SCU against DCMTK stores
     });
     const scp = await startStorescp(['+tls', key, cert, '-ic']);
     try {
-      const db = openDatabase(':memory:');
-      const clock = new FakeClock();
-      const svc = new DeliveryService({
-        db,
-        audit: new AuditLog(db, clock),
-        clock,
-        logger: silentLogger,
-        callingAeTitle: 'PACSAI',
-        destinations: {
-          trusted: destinationSchema.parse({
-            url: `dimse://STORESCP@127.0.0.1:${scp.port}`,
-            tls: { ca: cert },
-          }),
-          untrusted: destinationSchema.parse({ url: `dimse://STORESCP@127.0.0.1:${scp.port}`, tls: {} }),
-        },
+      const { svc } = testDeliveryService({
+        trusted: { url: `dimse://STORESCP@127.0.0.1:${scp.port}`, tls: { ca: cert } },
+        untrusted: { url: `dimse://STORESCP@127.0.0.1:${scp.port}`, tls: {} },
       });
-      const a = writeSyntheticInstance(tempDir());
-      const b = writeSyntheticInstance(tempDir());
-      svc.enqueue([{ kind: 'SC', ...a, filePath: a.file, modelId: 'm', modelVersion: '1' }], ['trusted']);
-      svc.enqueue([{ kind: 'SC', ...b, filePath: b.file, modelId: 'm', modelVersion: '1' }], ['untrusted']);
+      svc.enqueue([asEncodedObject(writeSyntheticInstance(tempDir()))], ['trusted']);
+      svc.enqueue([asEncodedObject(writeSyntheticInstance(tempDir()))], ['untrusted']);
       const outcomes = await svc.processDue();
       const byDest = Object.fromEntries(outcomes.map((o) => [o.destination, o]));
       expect(byDest.trusted).toMatchObject({ status: 'success', statusCode: 0 });

@@ -1,17 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import dimse from 'dcmjs-dimse';
-import { AuditLog } from '../../src/audit';
-import { destinationSchema } from '../../src/config/nodeConfigSchema';
 import { storeFiles } from '../../src/dicom/dimse';
 import { openDatabase } from '../../src/db/openDatabase';
-import { DeliveryService } from '../../src/deliver';
-import { silentLogger } from '../../src/logging/logger';
-import { FakeClock } from '../../src/pipeline/clock';
-import type { EncodedObject } from '../../src/pipeline/types';
 import { tempDir } from '../helpers/env';
 import { freePort } from '../helpers/ports';
-import { writeSyntheticInstance } from '../unit/deliver/syntheticDicom';
+import { asEncodedObject, writeSyntheticInstance } from '../unit/deliver/syntheticDicom';
+import { testDeliveryService } from './testDeliveryService';
 
 jest.setTimeout(60000);
 
@@ -64,11 +59,6 @@ async function startFakeScp(behaviour: Behaviour): Promise<{ port: number; close
   server.on('networkError', () => undefined);
   server.listen(port);
   return { port, close: () => server.close() };
-}
-
-function encoded(dir: string): EncodedObject {
-  const f = writeSyntheticInstance(dir);
-  return { kind: 'SC', ...f, filePath: f.file, modelId: 'm', modelVersion: '1' };
 }
 
 describe('C-STORE statuses from a real protocol peer', () => {
@@ -132,21 +122,12 @@ describe('C-STORE statuses from a real protocol peer', () => {
   });
 
   test('0xA900 → dead letter at once; after the peer is fixed, replay delivers it', async () => {
-    const db = openDatabase(path.join(tempDir(), 'node.sqlite'));
-    const clock = new FakeClock();
-    const svc = new DeliveryService({
-      db,
-      audit: new AuditLog(db, clock),
-      clock,
-      logger: silentLogger,
-      callingAeTitle: 'PACSAI',
-      random: () => 0,
-      destinations: {
-        pacs: destinationSchema.parse({ url: `dimse://FAKE@127.0.0.1:${scp.port}`, maxAttempts: 5 }),
-      },
-    });
+    const { svc, db } = testDeliveryService(
+      { pacs: { url: `dimse://FAKE@127.0.0.1:${scp.port}`, maxAttempts: 5 } },
+      { db: openDatabase(path.join(tempDir(), 'node.sqlite')), random: () => 0 },
+    );
     behaviour.status = 0xa900;
-    const obj = encoded(tempDir());
+    const obj = asEncodedObject(writeSyntheticInstance(tempDir()));
     const [id] = svc.enqueue([obj], ['pacs']);
     const [first] = await svc.processDue();
     expect(first).toMatchObject({ status: 'failure', statusCode: 0xa900, retryable: false });
@@ -171,24 +152,12 @@ describe('C-STORE statuses from a real protocol peer', () => {
   });
 
   test('0xA700 (out of resources) is retried with backoff, then delivered', async () => {
-    const db = openDatabase(':memory:');
-    const clock = new FakeClock();
-    const svc = new DeliveryService({
-      db,
-      audit: new AuditLog(db, clock),
-      clock,
-      logger: silentLogger,
-      callingAeTitle: 'PACSAI',
-      random: () => 1,
-      destinations: {
-        pacs: destinationSchema.parse({
-          url: `dimse://FAKE@127.0.0.1:${scp.port}`,
-          initialBackoffSeconds: 4,
-        }),
-      },
-    });
+    const { svc, clock } = testDeliveryService(
+      { pacs: { url: `dimse://FAKE@127.0.0.1:${scp.port}`, initialBackoffSeconds: 4 } },
+      { random: () => 1 },
+    );
     behaviour.status = 0xa700;
-    svc.enqueue([encoded(tempDir())], ['pacs']);
+    svc.enqueue([asEncodedObject(writeSyntheticInstance(tempDir()))], ['pacs']);
     await svc.processDue();
     expect(svc.list({})[0]).toMatchObject({ state: 'pending', attempts: 1, last_status: 0xa700 });
     behaviour.status = 0;
@@ -202,17 +171,8 @@ describe('C-STORE statuses from a real protocol peer', () => {
 describe('folder destination (file:///dir)', () => {
   test('writes <dir>/<Study>/<Series>/<SOP>.dcm; a re-delivery replaces the file; bad UIDs are refused', async () => {
     const out = tempDir();
-    const db = openDatabase(':memory:');
-    const clock = new FakeClock();
-    const svc = new DeliveryService({
-      db,
-      audit: new AuditLog(db, clock),
-      clock,
-      logger: silentLogger,
-      callingAeTitle: 'PACSAI',
-      destinations: { folder: destinationSchema.parse({ url: `file://${out}` }) },
-    });
-    const obj = encoded(tempDir());
+    const { svc } = testDeliveryService({ folder: { url: `file://${out}` } });
+    const obj = asEncodedObject(writeSyntheticInstance(tempDir()));
     svc.enqueue([obj], ['folder']);
     expect((await svc.processDue())[0]).toMatchObject({ status: 'success' });
     const target = path.join(out, obj.studyInstanceUid, obj.seriesInstanceUid, `${obj.sopInstanceUid}.dcm`);

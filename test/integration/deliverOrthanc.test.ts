@@ -1,13 +1,10 @@
-import { AuditLog, verifyAuditChain } from '../../src/audit';
-import { destinationSchema, type DestinationConfig } from '../../src/config/nodeConfigSchema';
-import { openDatabase, type Db } from '../../src/db/openDatabase';
-import { DeliveryService } from '../../src/deliver';
-import { silentLogger } from '../../src/logging/logger';
-import { FakeClock } from '../../src/pipeline/clock';
+import { verifyAuditChain } from '../../src/audit';
+import type { Db } from '../../src/db/openDatabase';
 import type { EncodedObject } from '../../src/pipeline/types';
 import { describeIf, tempDir } from '../helpers/env';
-import { startOrthanc, type OrthancInstance } from '../helpers/orthanc';
-import { writeSyntheticInstance } from '../unit/deliver/syntheticDicom';
+import { startOrthanc, storedSopInstanceUids, type OrthancInstance } from '../helpers/orthanc';
+import { asEncodedObject, writeSyntheticInstance } from '../unit/deliver/syntheticDicom';
+import { testDeliveryService, type DestinationInputs, type TestDeliveryOptions } from './testDeliveryService';
 
 jest.setTimeout(120000);
 
@@ -24,40 +21,12 @@ function objects(n: number, transferSyntaxUid?: string): EncodedObject[] {
       }),
     );
   }
-  return out.map((f) => ({
-    kind: 'SC',
-    sopClassUid: f.sopClassUid,
-    sopInstanceUid: f.sopInstanceUid,
-    seriesInstanceUid: f.seriesInstanceUid,
-    studyInstanceUid: f.studyInstanceUid,
-    transferSyntaxUid: f.transferSyntaxUid,
-    filePath: f.file,
-    modelId: 'test-model',
-    modelVersion: '1',
-  }));
+  return out.map((f) => asEncodedObject(f, 'test-model'));
 }
 
-function service(db: Db, clock: FakeClock, destinations: Record<string, DestinationConfig>): DeliveryService {
-  return new DeliveryService({
-    db,
-    audit: new AuditLog(db, clock),
-    clock,
-    logger: silentLogger,
-    destinations,
-    callingAeTitle: 'PACSAI',
-    random: () => 0,
-  });
-}
-
-async function instancesIn(orthanc: OrthancInstance): Promise<string[]> {
-  const ids = await orthanc.get<string[]>('/instances');
-  const uids: string[] = [];
-  for (const id of ids)
-    uids.push(
-      (await orthanc.get<{ MainDicomTags: { SOPInstanceUID: string } }>(`/instances/${id}`)).MainDicomTags
-        .SOPInstanceUID,
-    );
-  return uids.sort();
+/** The service under test: jitter 0, so every backoff is half its base. */
+function service(destinations: DestinationInputs, on: TestDeliveryOptions = {}) {
+  return testDeliveryService(destinations, { ...on, random: () => 0 });
 }
 
 function auditEvents(db: Db): string[] {
@@ -76,10 +45,8 @@ describeIf({ tools: ['Orthanc'] })('delivery to a real Orthanc', () => {
   });
 
   test('DIMSE C-STORE: every object delivered, sent as stored, audited', async () => {
-    const db = openDatabase(':memory:');
-    const clock = new FakeClock();
-    const svc = service(db, clock, {
-      pacs: destinationSchema.parse({ url: `dimse://${orthanc.aeTitle}@127.0.0.1:${orthanc.dicomPort}` }),
+    const { svc, db } = service({
+      pacs: { url: `dimse://${orthanc.aeTitle}@127.0.0.1:${orthanc.dicomPort}` },
     });
     const objs = [...objects(2), ...objects(1, '1.2.840.10008.1.2')];
     svc.enqueue(objs, ['pacs']);
@@ -90,38 +57,26 @@ describeIf({ tools: ['Orthanc'] })('delivery to a real Orthanc', () => {
       ['success', 0],
     ]);
     expect(svc.list({ state: 'delivered' })).toHaveLength(3);
-    expect(await instancesIn(orthanc)).toEqual(objs.map((o) => o.sopInstanceUid).sort());
+    expect(await storedSopInstanceUids(orthanc)).toEqual(objs.map((o) => o.sopInstanceUid).sort());
     expect(auditEvents(db).filter((e) => e === 'delivery.delivered')).toHaveLength(3);
     expect(verifyAuditChain(db).ok).toBe(true);
   });
 
   test('STOW-RS: delivered over DICOMweb, the response data set read per instance', async () => {
-    const db = openDatabase(':memory:');
-    const clock = new FakeClock();
-    const svc = service(db, clock, {
-      web: destinationSchema.parse({ url: `dicomweb+http://127.0.0.1:${orthanc.httpPort}/dicom-web/` }),
-    });
+    const { svc } = service({ web: { url: `dicomweb+http://127.0.0.1:${orthanc.httpPort}/dicom-web/` } });
     const objs = objects(3);
     svc.enqueue(objs, ['web']);
     const outcomes = await svc.processDue();
     expect(outcomes.map((o) => o.status)).toEqual(['success', 'success', 'success']);
     expect(outcomes[0]!.message).toMatch(/HTTP 200: stored/);
-    expect(await instancesIn(orthanc)).toEqual(objs.map((o) => o.sopInstanceUid).sort());
+    expect(await storedSopInstanceUids(orthanc)).toEqual(objs.map((o) => o.sopInstanceUid).sort());
   });
 
   test('Orthanc stopped: retries with backoff (FakeClock, real network), delivered once it is back, each object exactly once', async () => {
-    const db = openDatabase(':memory:');
-    const clock = new FakeClock();
     const cfg = { maxAttempts: 6, initialBackoffSeconds: 10, maxBackoffSeconds: 60 };
-    const svc = service(db, clock, {
-      pacs: destinationSchema.parse({
-        url: `dimse://${orthanc.aeTitle}@127.0.0.1:${orthanc.dicomPort}`,
-        ...cfg,
-      }),
-      web: destinationSchema.parse({
-        url: `dicomweb+http://127.0.0.1:${orthanc.httpPort}/dicom-web`,
-        ...cfg,
-      }),
+    const { svc, db, clock } = service({
+      pacs: { url: `dimse://${orthanc.aeTitle}@127.0.0.1:${orthanc.dicomPort}`, ...cfg },
+      web: { url: `dicomweb+http://127.0.0.1:${orthanc.httpPort}/dicom-web`, ...cfg },
     });
     const viaDimse = objects(3);
     const viaWeb = objects(2);
@@ -142,7 +97,9 @@ describeIf({ tools: ['Orthanc'] })('delivery to a real Orthanc', () => {
     const last = await svc.processDue();
     expect(last.map((o) => o.status)).toEqual(['success', 'success', 'success', 'success', 'success']);
     expect(svc.list({ state: 'delivered' }).map((r) => r.attempts)).toEqual([3, 3, 3, 3, 3]);
-    expect(await instancesIn(orthanc)).toEqual([...viaDimse, ...viaWeb].map((o) => o.sopInstanceUid).sort());
+    expect(await storedSopInstanceUids(orthanc)).toEqual(
+      [...viaDimse, ...viaWeb].map((o) => o.sopInstanceUid).sort(),
+    );
     const events = auditEvents(db);
     expect(events.filter((e) => e === 'delivery.attempt')).toHaveLength(15);
     expect(events.filter((e) => e === 'delivery.failed')).toHaveLength(10);
@@ -154,10 +111,12 @@ describeIf({ tools: ['Orthanc'] })('STOW-RS dead letter against a real Orthanc',
   test('a wrong base path: 404 is a dead letter at once; fixed configuration + replay delivers it', async () => {
     const orthanc = await startOrthanc();
     try {
-      const db = openDatabase(':memory:');
-      const clock = new FakeClock();
-      const broken = service(db, clock, {
-        web: destinationSchema.parse({ url: `dicomweb+http://127.0.0.1:${orthanc.httpPort}/no-such-root` }),
+      const {
+        svc: broken,
+        db,
+        clock,
+      } = service({
+        web: { url: `dicomweb+http://127.0.0.1:${orthanc.httpPort}/no-such-root` },
       });
       const [obj] = objects(1);
       const [id] = broken.enqueue([obj!], ['web']);
@@ -167,14 +126,15 @@ describeIf({ tools: ['Orthanc'] })('STOW-RS dead letter against a real Orthanc',
       expect(auditEvents(db)).toContain('delivery.dead');
 
       // The operator fixes node.yaml and restarts; the dead letter is replayed (as `deliveries replay` does).
-      const fixed = service(db, clock, {
-        web: destinationSchema.parse({ url: `dicomweb+http://127.0.0.1:${orthanc.httpPort}/dicom-web` }),
-      });
+      const { svc: fixed } = service(
+        { web: { url: `dicomweb+http://127.0.0.1:${orthanc.httpPort}/dicom-web` } },
+        { db, clock },
+      );
       fixed.replay(id!, 'cli');
       const [again] = await fixed.processDue();
       expect(again).toMatchObject({ status: 'success', statusCode: 200 });
       expect(fixed.list({})[0]).toMatchObject({ state: 'delivered', attempts: 1 });
-      expect(await instancesIn(orthanc)).toEqual([obj!.sopInstanceUid]);
+      expect(await storedSopInstanceUids(orthanc)).toEqual([obj!.sopInstanceUid]);
     } finally {
       await orthanc.stop();
     }

@@ -1,16 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { AuditLog } from '../../src/audit';
-import { destinationSchema } from '../../src/config/nodeConfigSchema';
 import { readPart10Meta } from '../../src/dicom/dimse';
-import { openDatabase } from '../../src/db/openDatabase';
-import { DeliveryService } from '../../src/deliver';
-import { silentLogger } from '../../src/logging/logger';
-import { FakeClock } from '../../src/pipeline/clock';
 import type { EncodedObject } from '../../src/pipeline/types';
 import { BRAIN_SERIES_DIR, describeIf } from '../helpers/env';
 import { startOrthanc } from '../helpers/orthanc';
+import { testDeliveryService } from './testDeliveryService';
 
 jest.setTimeout(120000);
 
@@ -48,23 +43,15 @@ describeIf({ shared: true, tools: ['Orthanc', 'ss'] })(
             modelVersion: '1',
           });
         }
-        const db = openDatabase(':memory:');
-        const clock = new FakeClock();
-        const svc = new DeliveryService({
-          db,
-          audit: new AuditLog(db, clock),
-          clock,
-          logger: silentLogger,
-          callingAeTitle: 'PACSAI',
-          random: () => 0,
-          batchSize: 200,
-          destinations: {
-            pacs: destinationSchema.parse({
+        const { svc, db, clock } = testDeliveryService(
+          {
+            pacs: {
               url: `dimse://${orthanc.aeTitle}@127.0.0.1:${orthanc.dicomPort}`,
               initialBackoffSeconds: 10,
-            }),
+            },
           },
-        });
+          { random: () => 0, batchSize: 200 },
+        );
         svc.enqueue(objects, ['pacs']);
         const round = svc.processDue();
         // Stop Orthanc as soon as it holds the first instances (real time; the outbox uses the FakeClock).

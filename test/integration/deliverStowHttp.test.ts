@@ -2,15 +2,11 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import fs from 'node:fs';
-import { AuditLog } from '../../src/audit';
-import { destinationSchema } from '../../src/config/nodeConfigSchema';
 import { storeFiles } from '../../src/dicom/dimse';
-import { openDatabase } from '../../src/db/openDatabase';
-import { DeliveryService, parseMultipart } from '../../src/deliver';
-import { silentLogger } from '../../src/logging/logger';
-import { FakeClock } from '../../src/pipeline/clock';
+import { parseMultipart } from '../../src/deliver';
 import { tempDir } from '../helpers/env';
-import { writeSyntheticInstance } from '../unit/deliver/syntheticDicom';
+import { asEncodedObject, writeSyntheticInstance } from '../unit/deliver/syntheticDicom';
+import { testDeliveryService, type DestinationInputs } from './testDeliveryService';
 
 jest.setTimeout(30000);
 
@@ -50,17 +46,8 @@ async function recorder(
   };
 }
 
-function setup(url: string, extra: Record<string, unknown> = {}) {
-  const db = openDatabase(':memory:');
-  const clock = new FakeClock();
-  return new DeliveryService({
-    db,
-    audit: new AuditLog(db, clock),
-    clock,
-    logger: silentLogger,
-    callingAeTitle: 'PACSAI',
-    destinations: { web: destinationSchema.parse({ url, ...extra }) },
-  });
+function setup(url: string, extra: Omit<DestinationInputs[string], 'url'> = {}) {
+  return testDeliveryService({ web: { url, ...extra } }).svc;
 }
 
 describe('STOW-RS request on the wire (PS3.18 10.5.1)', () => {
@@ -74,7 +61,7 @@ describe('STOW-RS request on the wire (PS3.18 10.5.1)', () => {
       const a = writeSyntheticInstance(dir);
       const b = writeSyntheticInstance(dir, { rows: 300, columns: 300 });
       svc.enqueue(
-        [a, b].map((f) => ({ kind: 'SC' as const, ...f, filePath: f.file, modelId: 'm', modelVersion: '1' })),
+        [a, b].map((f) => asEncodedObject(f)),
         ['web'],
       );
       const outcomes = await svc.processDue();
@@ -131,7 +118,7 @@ describe('STOW-RS request on the wire (PS3.18 10.5.1)', () => {
         auth: { type: 'bearer', token: 'tok-123' },
       });
       svc.enqueue(
-        [a, b].map((f) => ({ kind: 'SC' as const, ...f, filePath: f.file, modelId: 'm', modelVersion: '1' })),
+        [a, b].map((f) => asEncodedObject(f)),
         ['web'],
       );
       await svc.processDue();
@@ -172,7 +159,7 @@ describe('TCP_NODELAY on every socket of ours', () => {
       expect(spy).toHaveBeenCalledWith(true);
       spy.mockClear();
       const svc = setup(`dicomweb+http://127.0.0.1:${srv.port}`);
-      svc.enqueue([{ kind: 'SC', ...f, filePath: f.file, modelId: 'm', modelVersion: '1' }], ['web']);
+      svc.enqueue([asEncodedObject(f)], ['web']);
       await svc.processDue();
       expect(spy).toHaveBeenCalledWith(true);
     } finally {

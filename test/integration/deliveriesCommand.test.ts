@@ -1,14 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { AuditLog } from '../../src/audit';
 import { main } from '../../src/cli/main';
-import { destinationSchema } from '../../src/config/nodeConfigSchema';
 import { databasePath, openDatabase } from '../../src/db/openDatabase';
-import { DeliveryService } from '../../src/deliver';
-import { silentLogger } from '../../src/logging/logger';
 import { FakeClock } from '../../src/pipeline/clock';
 import { tempDir } from '../helpers/env';
-import { writeSyntheticInstance } from '../unit/deliver/syntheticDicom';
+import { asEncodedObject, writeSyntheticInstance } from '../unit/deliver/syntheticDicom';
+import { testDeliveryService } from './testDeliveryService';
 
 jest.setTimeout(30000);
 
@@ -35,25 +32,15 @@ describe('pacs-ai-node deliveries list | replay', () => {
   test('a dead letter is listed, replayed by the CLI (actor cli), and the running node then delivers it', async () => {
     const dataDir = tempDir();
     const outDir = tempDir();
-    const db = openDatabase(databasePath(dataDir));
-    // The CLI stamps the replayed row with the wall clock, so the node's fake clock starts there.
-    const clock = new FakeClock(Date.now());
-    const svc = new DeliveryService({
-      db,
-      audit: new AuditLog(db, clock),
-      clock,
-      logger: silentLogger,
-      callingAeTitle: 'PACSAI',
-      pollMs: 5000,
-      destinations: { folder: destinationSchema.parse({ url: `file://${outDir}` }) },
-    });
+    const { svc, db, clock } = testDeliveryService(
+      { folder: { url: `file://${outDir}` } },
+      // The CLI stamps the replayed row with the wall clock, so the node's fake clock starts there.
+      { db: openDatabase(databasePath(dataDir)), clock: new FakeClock(Date.now()), pollMs: 5000 },
+    );
     const src = writeSyntheticInstance(tempDir());
     const moved = `${src.file}.away`;
     fs.renameSync(src.file, moved); // the result file is missing: non-retryable → dead
-    const [id] = svc.enqueue(
-      [{ kind: 'SC', ...src, filePath: src.file, modelId: 'm', modelVersion: '1' }],
-      ['folder'],
-    );
+    const [id] = svc.enqueue([asEncodedObject(src)], ['folder']);
     svc.start();
     clock.advance(0); // the timer fires a round; stop() waits for it
     await svc.stop();

@@ -4,29 +4,12 @@ import { createHttpApp, startHttpServer, type RunningHttpServer } from '../../sr
 import { readDicomHeader } from '../../src/dicom/readDicomHeader';
 import { str } from '../../src/dicom/datasetValues';
 import { describeIf, DICOM_DIR } from '../helpers/env';
-import { startOrthanc, type OrthancInstance } from '../helpers/orthanc';
-import { ADMIN_TOKEN, makeKit, READ_TOKEN, type Kit } from '../unit/api/apiTestKit';
+import { startOrthanc, storedSopInstanceUids, type OrthancInstance } from '../helpers/orthanc';
+import { ADMIN_TOKEN, makeKit, READ_TOKEN, splitMultipart, type Kit } from '../unit/api/apiTestKit';
 
 jest.setTimeout(120000);
 
 const CT_DIR = path.join(DICOM_DIR, 'dcmqi', 'ct-3slice');
-
-/** Splits a multipart/related body into its parts' bodies (RFC 2046 5.1.1). */
-function splitMultipart(body: Buffer, contentType: string): Buffer[] {
-  const boundary = /boundary=("?)([^";]+)\1/.exec(contentType)![2]!;
-  const delim = Buffer.from(`\r\n--${boundary}`);
-  const buf = Buffer.concat([Buffer.from('\r\n'), body]);
-  const out: Buffer[] = [];
-  let at = buf.indexOf(delim);
-  while (at >= 0) {
-    const start = buf.indexOf('\r\n\r\n', at + delim.length);
-    const next = buf.indexOf(delim, at + delim.length);
-    if (next < 0 || start < 0 || start > next) break;
-    out.push(buf.subarray(start + 4, next));
-    at = next;
-  }
-  return out;
-}
 
 describeIf({ tools: ['Orthanc'], shared: true })(
   'DICOMweb with a real peer: Orthanc stores to the node over STOW-RS, reads back over QIDO-RS and WADO-RS',
@@ -151,14 +134,7 @@ describeIf({ tools: ['Orthanc'], shared: true })(
         'application/json',
       );
       expect(r.status).toBe(200);
-      const ids = await orthanc.get<string[]>('/instances');
-      const uids: string[] = [];
-      for (const id of ids)
-        uids.push(
-          (await orthanc.get<{ MainDicomTags: { SOPInstanceUID: string } }>(`/instances/${id}`)).MainDicomTags
-            .SOPInstanceUID,
-        );
-      expect(uids.sort()).toEqual([...bytesBySop.keys()].sort());
+      expect(await storedSopInstanceUids(orthanc)).toEqual([...bytesBySop.keys()].sort());
     });
   },
 );

@@ -5,6 +5,7 @@ import { encodeResults, type EncodeContext } from '../../src/encode';
 import { deriveUid, items, readDicomHeader, str } from '../../src/dicom';
 import type { EncodedObject, InferenceResult, SeriesInstanceRef } from '../../src/pipeline/types';
 import { BRAIN_SERIES_DIR, describeIf, DICOM_DIR, tempDir, VALIDATE_DICOM } from '../helpers/env';
+import { firstFrames, SCT, volumeMeasurement } from '../helpers/resultParts';
 
 /** Results written for real source data, checked by dciodvfy, dsrdump, PixelMed and dcentvfy (RESULTS.md 7). */
 
@@ -159,7 +160,7 @@ describeIf({ shared: true, tools: ['dciodvfy', 'dsrdump', 'dcentvfy', 'java'] })
           {
             segmentNumber: 1,
             label: 'Opacity',
-            category: { value: '49755003', scheme: 'SCT', meaning: 'Morphologically Abnormal Structure' },
+            category: SCT.morphologicallyAbnormalStructure,
             type: { value: '233604007', scheme: 'SCT', meaning: 'Pneumonia' },
             color: [255, 128, 0],
           },
@@ -227,32 +228,26 @@ describeIf({ shared: true, tools: ['dciodvfy', 'dsrdump', 'dcentvfy', 'java'] })
         reason: null,
         findings: [],
         measurements: [
-          {
-            name: 'Lesion volume',
-            code: { value: '118565006', scheme: 'SCT', meaning: 'Volume' },
-            value: lesion / 1000, // 1 mm voxels
-            unit: { code: 'ml', meaning: 'milliliter' },
-            segmentNumber: 1,
-            findingSite: { value: '12738006', scheme: 'SCT', meaning: 'Brain' },
-          },
+          // 1 mm voxels: the voxel count / 1000 is millilitres
+          volumeMeasurement('Lesion volume', lesion / 1000, { segmentNumber: 1, findingSite: SCT.brain }),
         ],
         labelVolume: {
           rows,
           columns,
-          frames: refs.map((r) => ({ sopInstanceUid: r.sopInstanceUid, frameNumber: 1 })),
+          frames: firstFrames(refs),
           data,
           segments: [
             {
               segmentNumber: 1,
               label: 'Lesion',
-              category: { value: '49755003', scheme: 'SCT', meaning: 'Morphologically Abnormal Structure' },
+              category: SCT.morphologicallyAbnormalStructure,
               type: { value: '52988006', scheme: 'SCT', meaning: 'Lesion' },
               color: [255, 64, 64],
             },
             {
               segmentNumber: 2,
               label: 'Ventricle marker',
-              category: { value: '91723000', scheme: 'SCT', meaning: 'Anatomical Structure' },
+              category: SCT.anatomicalStructure,
               type: { value: '35764002', scheme: 'SCT', meaning: 'Brain ventricle' },
               color: [64, 255, 64],
             },
@@ -320,15 +315,7 @@ describeIf({ shared: true, tools: ['dciodvfy', 'dsrdump', 'dcentvfy', 'java'] })
         outOfScope: false,
         reason: null,
         findings: [],
-        measurements: [
-          {
-            name: 'Organ volume',
-            code: { value: '118565006', scheme: 'SCT', meaning: 'Volume' },
-            value: 42.5,
-            unit: { code: 'ml', meaning: 'milliliter' },
-            segmentNumber: 1,
-          },
-        ],
+        measurements: [volumeMeasurement('Organ volume', 42.5, { segmentNumber: 1 })],
         labelVolume: {
           rows: 512,
           columns: 512,
@@ -341,7 +328,7 @@ describeIf({ shared: true, tools: ['dciodvfy', 'dsrdump', 'dcentvfy', 'java'] })
             {
               segmentNumber: 1,
               label: 'Organ',
-              category: { value: '91723000', scheme: 'SCT', meaning: 'Anatomical Structure' },
+              category: SCT.anatomicalStructure,
               type: { value: '10200004', scheme: 'SCT', meaning: 'Liver' },
               color: [200, 120, 40],
             },

@@ -5,6 +5,7 @@ import { encodeResults } from '../../src/encode';
 import { deriveUid, num, readDicomHeader, str } from '../../src/dicom';
 import type { InferenceResult } from '../../src/pipeline/types';
 import { describeIf, DICOM_DIR, tempDir } from '../helpers/env';
+import { SCT, volumeMeasurement } from '../helpers/resultParts';
 
 /**
  * Every kind of result over a variety of real sources (modalities, transfer syntaxes, enhanced
@@ -67,21 +68,13 @@ function resultFor(
     findings: [
       {
         label: 'Finding',
-        code: { value: '49755003', scheme: 'SCT', meaning: 'Morphologically Abnormal Structure' },
+        code: SCT.morphologicallyAbnormalStructure,
         probability: 0.7,
         present: true,
         threshold: 0.5,
       },
     ],
-    measurements: [
-      {
-        name: 'Volume',
-        code: { value: '118565006', scheme: 'SCT', meaning: 'Volume' },
-        value: 1.5,
-        unit: { code: 'ml', meaning: 'milliliter' },
-        segmentNumber: 1,
-      },
-    ],
+    measurements: [volumeMeasurement('Volume', 1.5, { segmentNumber: 1 })],
     labelVolume: {
       rows,
       columns,
@@ -91,8 +84,8 @@ function resultFor(
         {
           segmentNumber: 1,
           label: 'Region',
-          category: { value: '91723000', scheme: 'SCT', meaning: 'Anatomical Structure' },
-          type: { value: '91723000', scheme: 'SCT', meaning: 'Anatomical Structure' },
+          category: SCT.anatomicalStructure,
+          type: SCT.anatomicalStructure,
           color: [255, 0, 0],
         },
       ],

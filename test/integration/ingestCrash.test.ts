@@ -1,54 +1,31 @@
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import Database from 'better-sqlite3';
 import { readDicomHeader } from '../../src/dicom/readDicomHeader';
 import { BRAIN_SERIES_DIR, dcmtkEnv, describeIf, tempDir } from '../helpers/env';
+import { BIN, buildCli, ROOT, startServe, type RunningNode } from './builtCli';
 
 /**
  * Nothing acknowledged is ever lost (PRODUCT.md 1): the built CLI is killed with SIGKILL in the
  * middle of a storescu push, then started again on the same data directory.
  */
-const ROOT = path.resolve(__dirname, '..', '..');
-const BIN = path.join(ROOT, 'bin', 'pacs-ai-node.js');
 
-interface RunningNode {
-  child: ChildProcessWithoutNullStreams;
-  port: number;
-}
-
-/** Starts `serve` and resolves with its DIMSE port from the `node.started` line (bounded wait). */
-function startServe(dataDir: string): Promise<RunningNode> {
-  const child = spawn(
-    process.execPath,
-    [
-      BIN,
-      'serve',
-      '--port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '--ae-title',
-      'PACSAI',
-      '--series-quiet-seconds',
-      '2',
-      '--http-port',
-      '0',
-    ],
-    { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] },
-  );
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('node.started not seen within 30 s')), 30_000);
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
-    readline.createInterface({ input: child.stdout }).on('line', (line) => {
-      if (!line.includes('"node.started"')) return;
-      clearTimeout(timer);
-      resolve({ child, port: (JSON.parse(line) as { dimsePort: number }).dimsePort });
-    });
-  });
+/** `serve` on any free ports, with a 2 s quiet period so the series completes soon after the restart. */
+function startNode(dataDir: string): Promise<RunningNode> {
+  return startServe([
+    '--port',
+    '0',
+    '--data-dir',
+    dataDir,
+    '--ae-title',
+    'PACSAI',
+    '--series-quiet-seconds',
+    '2',
+    '--http-port',
+    '0',
+  ]);
 }
 
 function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
@@ -57,15 +34,12 @@ function cli(args: string[]): { code: number | null; stdout: string; stderr: str
 }
 
 describeIf({ shared: true, tools: ['storescu'] })('crash in the middle of a push', () => {
-  beforeAll(() => {
-    // The test runs the built CLI: build it (type errors elsewhere do not stop tsc from emitting).
-    spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore', timeout: 170_000 });
-    expect(fs.existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))).toBe(true);
-  }, 180_000);
+  // The test runs the built CLI: build it.
+  beforeAll(buildCli, 180_000);
 
   test('every acknowledged instance survives kill -9; no temp files; the series completes after restart; audit verify catches an edited row', async () => {
     const dataDir = tempDir('pacs-ai-node-crash-');
-    const first = await startServe(dataDir);
+    const first = await startNode(dataDir);
 
     // Push the brain series; count the success responses as storescu reports them.
     const scu = spawn(
@@ -113,7 +87,7 @@ describeIf({ shared: true, tools: ['storescu'] })('crash in the middle of a push
     expect(scuCode).not.toBe(0); // the push did not finish
     expect(acknowledged.length).toBeGreaterThanOrEqual(60);
 
-    const second = await startServe(dataDir);
+    const second = await startNode(dataDir);
     try {
       expect(fs.readdirSync(path.join(dataDir, 'tmp'))).toEqual([]);
       const db = new Database(path.join(dataDir, 'pacs-ai-node.sqlite'), { readonly: true });

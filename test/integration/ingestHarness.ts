@@ -6,7 +6,9 @@ import { createApp, type App } from '../../src/app';
 import { parseNodeConfig } from '../../src/config/loadNodeConfig';
 import type { NodeConfigInput } from '../../src/config/nodeConfigSchema';
 import { silentLogger } from '../../src/logging/logger';
+import { commandSet, ui, us } from '../helpers/elementBytes';
 import { dcmtkEnv, tempDir } from '../helpers/env';
+import { datasetOf } from '../helpers/part10';
 
 /** Shared by the ingest integration suites: a node started in-process and DCMTK runs. */
 
@@ -90,9 +92,7 @@ export function auditEvents(
 export function datasetBytes(file: string): Buffer {
   const buf = fs.readFileSync(file);
   if (buf.toString('latin1', 128, 132) !== 'DICM') throw new Error(`${file} has no DICM prefix`);
-  // (0002,0000) UL group length is the first element after the prefix.
-  const groupLength = buf.readUInt32LE(128 + 4 + 8);
-  return buf.subarray(128 + 4 + 12 + groupLength);
+  return datasetOf(buf);
 }
 
 /** The storescu option that proposes a file's own transfer syntax (DCMTK proposes uncompressed by default). */
@@ -168,30 +168,14 @@ export function pDataTf(value: Buffer, command: boolean, last: boolean): Buffer 
 
 /** A C-STORE-RQ command set, Implicit VR Little Endian (PS3.7 9.3.1.1, E.1). */
 export function cStoreCommand(sopClassUid: string, sopInstanceUid: string): Buffer {
-  const el = (element: number, value: Buffer): Buffer => {
-    const h = Buffer.alloc(8);
-    h.writeUInt16LE(0x0000, 0);
-    h.writeUInt16LE(element, 2);
-    h.writeUInt32LE(value.length, 4);
-    return Buffer.concat([h, value]);
-  };
-  const ui = (s: string) => Buffer.from(s.length % 2 ? `${s}\0` : s, 'latin1');
-  const us = (n: number) => {
-    const b = Buffer.alloc(2);
-    b.writeUInt16LE(n);
-    return b;
-  };
-  const body = Buffer.concat([
-    el(0x0002, ui(sopClassUid)),
-    el(0x0100, us(0x0001)),
-    el(0x0110, us(1)),
-    el(0x0700, us(0)),
-    el(0x0800, us(0x0000)),
-    el(0x1000, ui(sopInstanceUid)),
+  return commandSet([
+    [0x0002, ui(sopClassUid)],
+    [0x0100, us(0x0001)],
+    [0x0110, us(1)],
+    [0x0700, us(0)],
+    [0x0800, us(0x0000)],
+    [0x1000, ui(sopInstanceUid)],
   ]);
-  const len = Buffer.alloc(4);
-  len.writeUInt32LE(body.length);
-  return Buffer.concat([el(0x0000, len), body]);
 }
 
 export interface RawOutcome {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { readDicomHeader } from '../../src/dicom/readDicomHeader';
 import { generateUid } from '../../src/dicom/uid';
 import { BRAIN_SERIES_DIR, DICOM_DIR, describeIf, tempDir, MALFORMED_FILES } from '../helpers/env';
+import { datasetOf } from '../helpers/part10';
 import { selfSignedCert } from '../helpers/selfSignedCert';
 import {
   associateRq,
@@ -28,7 +29,7 @@ const EXPLICIT_LE = '1.2.840.10008.1.2.1';
 function payloadOf(file: string): Buffer {
   const buf = fs.readFileSync(file);
   if (buf.length > 144 && buf.toString('latin1', 128, 132) === 'DICM') {
-    return buf.subarray(128 + 4 + 12 + buf.readUInt32LE(140));
+    return datasetOf(buf);
   }
   return buf;
 }

@@ -1,10 +1,10 @@
-import { execFile, spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { BRAIN_SERIES_DIR, SHARED_MODELS_DIR, dcmtkEnv, describeIf, tempDir } from '../helpers/env';
+import { BIN, buildCli, ROOT, startServe } from './builtCli';
 
 /**
  * After a crash each job resumes where it stopped (ARCHITECTURE.md "Job state machine"): the
@@ -12,26 +12,6 @@ import { BRAIN_SERIES_DIR, SHARED_MODELS_DIR, dcmtkEnv, describeIf, tempDir } fr
  * directory, and the job finishes; the results reach the destination once, under the same UIDs.
  */
 const run = promisify(execFile);
-const ROOT = path.resolve(__dirname, '..', '..');
-const BIN = path.join(ROOT, 'bin', 'pacs-ai-node.js');
-
-function startServe(args: string[]): Promise<{ child: ChildProcessWithoutNullStreams; port: number }> {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], {
-    cwd: ROOT,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('node.started not seen within 30 s')), 30_000);
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
-    readline.createInterface({ input: child.stdout }).on('line', (line) => {
-      if (!line.includes('"node.started"')) return;
-      clearTimeout(timer);
-      resolve({ child, port: (JSON.parse(line) as { dimsePort: number }).dimsePort });
-    });
-  });
-}
 
 async function until<T>(what: string, fn: () => T | undefined, ms: number): Promise<T> {
   const deadline = Date.now() + ms;
@@ -66,10 +46,7 @@ function listDcm(dir: string): string[] {
 }
 
 describeIf({ shared: true, tools: ['storescu'] })('crash while a model runs', () => {
-  beforeAll(() => {
-    spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore', timeout: 170_000 });
-    expect(fs.existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))).toBe(true);
-  }, 180_000);
+  beforeAll(buildCli, 180_000);
 
   test('kill -9 during inference: after restart the job resumes and delivers one set of results', async () => {
     const work = tempDir('pacs-ai-node-pipeline-crash-');

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import path from 'node:path';
 import { readDicomHeader } from '../../src/dicom/readDicomHeader';
+import { commandSet, ui, us } from '../helpers/elementBytes';
 import { BRAIN_SERIES_DIR, DICOM_DIR, describeIf } from '../helpers/env';
 import {
   associateRq,
@@ -126,23 +127,6 @@ function dataPdus(payload: Buffer, size: number, perPdu: number): Buffer[] {
   const out: Buffer[] = [];
   for (let i = 0; i < items.length; i += perPdu) out.push(pData(...items.slice(i, i + perPdu)));
   return out;
-}
-
-const us = (n: number): Buffer => Buffer.from([n & 0xff, n >> 8]);
-const ui = (s: string): Buffer => Buffer.from(s.length % 2 ? `${s}\0` : s, 'latin1');
-
-/** PS3.7 E.1: a command set, group 0000 in Implicit VR Little Endian, led by its group length. */
-function commandSet(elements: Array<[number, Buffer]>): Buffer {
-  const el = ([tag, value]: [number, Buffer]): Buffer => {
-    const h = Buffer.alloc(8);
-    h.writeUInt16LE(tag, 2);
-    h.writeUInt32LE(value.length, 4);
-    return Buffer.concat([h, value]);
-  };
-  const body = Buffer.concat(elements.map(el));
-  const len = Buffer.alloc(4);
-  len.writeUInt32LE(body.length);
-  return Buffer.concat([el([0x0000, len]), body]);
 }
 
 /** The command set of a P-DATA-TF's command PDVs, element number to value (PS3.7 E.1). */

@@ -3,11 +3,12 @@ import { Metrics, type HttpDeps } from '../../../src/api';
 import { AuditLog } from '../../../src/audit';
 import { nodeConfigSchema, type NodeConfigInput } from '../../../src/config/nodeConfigSchema';
 import { openDatabase, type Db } from '../../../src/db/openDatabase';
-import { dcmjs } from '../../../src/dicom/dcmjs';
 import { silentLogger } from '../../../src/logging/logger';
 import { FakeClock } from '../../../src/pipeline/clock';
 import { InstanceStore } from '../../../src/store';
 import { tempDir } from '../../helpers/env';
+import { greyPixelModule } from '../../helpers/greyPixelModule';
+import { part10Bytes } from '../../helpers/part10';
 
 export const READ_TOKEN = 'read-token-0123456789abcdef';
 export const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
@@ -131,52 +132,31 @@ export interface SyntheticInstance {
 
 /** A small valid CT Image Part 10 file (4×4, 16-bit) with the given identifiers. */
 export function syntheticPart10(s: SyntheticInstance): Buffer {
-  const { DicomMetaDictionary, DicomDict } = dcmjs.data as unknown as {
-    DicomMetaDictionary: { denaturalizeDataset(d: Record<string, unknown>): Record<string, unknown> };
-    DicomDict: new (meta: Record<string, unknown>) => { dict: Record<string, unknown>; write(): ArrayBuffer };
-  };
-  const sopClass = '1.2.840.10008.5.1.4.1.1.2';
   const pixels = new Uint16Array(16).map((_, i) => i * 100);
-  const meta = {
-    FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
-    MediaStorageSOPClassUID: sopClass,
-    MediaStorageSOPInstanceUID: s.sopInstanceUid,
-    TransferSyntaxUID: '1.2.840.10008.1.2.1',
-    ImplementationClassUID: '1.2.826.0.1.3680043.10.1',
-  };
-  const ds = {
-    SpecificCharacterSet: 'ISO_IR 100',
-    SOPClassUID: sopClass,
-    SOPInstanceUID: s.sopInstanceUid,
-    StudyDate: s.studyDate ?? '20260101',
-    StudyTime: '101010',
-    AccessionNumber: s.accessionNumber ?? 'ACC1',
-    Modality: s.modality ?? 'CT',
-    PatientName: [{ Alphabetic: s.patientName ?? 'Doe^Jane' }],
-    PatientID: s.patientId ?? 'PID1',
-    PatientBirthDate: '19700101',
-    PatientSex: 'F',
-    StudyInstanceUID: s.studyInstanceUid,
-    SeriesInstanceUID: s.seriesInstanceUid,
-    StudyID: '1',
-    SeriesNumber: 1,
-    InstanceNumber: s.instanceNumber ?? 1,
-    SamplesPerPixel: 1,
-    PhotometricInterpretation: 'MONOCHROME2',
-    Rows: 4,
-    Columns: 4,
-    BitsAllocated: 16,
-    BitsStored: 12,
-    HighBit: 11,
-    PixelRepresentation: 0,
-    RescaleSlope: 1,
-    RescaleIntercept: 0,
-    PixelData: [pixels.buffer],
-    _vrMap: { PixelData: 'OW' },
-  };
-  const dict = new DicomDict(DicomMetaDictionary.denaturalizeDataset(meta));
-  dict.dict = DicomMetaDictionary.denaturalizeDataset(ds);
-  return Buffer.from(dict.write());
+  return part10Bytes(
+    {
+      SpecificCharacterSet: 'ISO_IR 100',
+      SOPClassUID: '1.2.840.10008.5.1.4.1.1.2',
+      SOPInstanceUID: s.sopInstanceUid,
+      StudyDate: s.studyDate ?? '20260101',
+      StudyTime: '101010',
+      AccessionNumber: s.accessionNumber ?? 'ACC1',
+      Modality: s.modality ?? 'CT',
+      PatientName: [{ Alphabetic: s.patientName ?? 'Doe^Jane' }],
+      PatientID: s.patientId ?? 'PID1',
+      PatientBirthDate: '19700101',
+      PatientSex: 'F',
+      StudyInstanceUID: s.studyInstanceUid,
+      SeriesInstanceUID: s.seriesInstanceUid,
+      StudyID: '1',
+      SeriesNumber: 1,
+      InstanceNumber: s.instanceNumber ?? 1,
+      ...greyPixelModule(4, 4, pixels, { bitsStored: 12 }),
+      RescaleSlope: 1,
+      RescaleIntercept: 0,
+    },
+    { implementationClassUid: '1.2.826.0.1.3680043.10.1' },
+  );
 }
 
 /** A multipart/related body of application/dicom parts (PS3.18 10.5.1.2). */
@@ -195,4 +175,21 @@ export function multipartBody(
     body: Buffer.concat(chunks),
     contentType: `multipart/related; type="application/dicom"; boundary=${boundary}`,
   };
+}
+
+/** The bodies of the parts of a multipart/related body (RFC 2046 5.1.1), the reverse of multipartBody. */
+export function splitMultipart(body: Buffer, contentType: string): Buffer[] {
+  const boundary = /boundary=("?)([^";]+)\1/.exec(contentType)![2]!;
+  const delim = Buffer.from(`\r\n--${boundary}`);
+  const buf = Buffer.concat([Buffer.from('\r\n'), body]);
+  const out: Buffer[] = [];
+  let at = buf.indexOf(delim);
+  while (at >= 0) {
+    const start = buf.indexOf('\r\n\r\n', at + delim.length);
+    const next = buf.indexOf(delim, at + delim.length);
+    if (next < 0 || start < 0 || start > next) break;
+    out.push(buf.subarray(start + 4, next));
+    at = next;
+  }
+  return out;
 }

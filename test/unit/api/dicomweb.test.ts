@@ -5,6 +5,7 @@ import {
   makeKit,
   multipartBody,
   READ_TOKEN,
+  splitMultipart,
   syntheticPart10,
   type SyntheticInstance,
 } from './apiTestKit';
@@ -23,23 +24,6 @@ const inst = (
   instanceNumber: n,
   ...extra,
 });
-
-/** Parses a multipart/related response into its parts' bodies. */
-function splitMultipart(body: Buffer, contentType: string): Buffer[] {
-  const boundary = /boundary=("?)([^";]+)\1/.exec(contentType)![2]!;
-  const delim = Buffer.from(`\r\n--${boundary}`);
-  const buf = Buffer.concat([Buffer.from('\r\n'), body]);
-  const out: Buffer[] = [];
-  let at = buf.indexOf(delim);
-  while (at >= 0) {
-    const start = buf.indexOf('\r\n\r\n', at + delim.length);
-    const next = buf.indexOf(delim, at + delim.length);
-    if (next < 0 || start < 0 || start > next) break;
-    out.push(buf.subarray(start + 4, next));
-    at = next;
-  }
-  return out;
-}
 
 function binaryParser(res: request.Response, cb: (err: Error | null, body: Buffer) => void): void {
   const chunks: Buffer[] = [];

@@ -1,21 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { readDicomHeader } from '../../../src/dicom/readDicomHeader';
+import { explicitVrElement as element, text, ui, ul } from '../../helpers/elementBytes';
 import { tempDir } from '../../helpers/env';
-
-/** One Explicit VR Little Endian element (PS3.5 7.1.2). */
-function element(group: number, elem: number, vr: string, value: Buffer): Buffer {
-  const long = ['OB', 'OW', 'SQ', 'UN', 'UT'].includes(vr);
-  const h = Buffer.alloc(long ? 12 : 8);
-  h.writeUInt16LE(group, 0);
-  h.writeUInt16LE(elem, 2);
-  h.write(vr, 4, 'latin1');
-  if (long) h.writeUInt32LE(value.length, 8);
-  else h.writeUInt16LE(value.length, 6);
-  return Buffer.concat([h, value]);
-}
-const text = (s: string, pad = ' '): Buffer => Buffer.from(s.length % 2 ? s + pad : s, 'latin1');
-const ui = (s: string): Buffer => text(s, '\0');
 
 /**
  * A Part 10 file whose data set has a 200 KB private OB value, then an attribute after it,
@@ -28,8 +15,6 @@ function writeFileWithLargeValue(file: string): void {
     element(0x0002, 0x0003, 'UI', ui('2.25.11')),
     element(0x0002, 0x0010, 'UI', ui('1.2.840.10008.1.2.1')),
   ]);
-  const groupLength = Buffer.alloc(4);
-  groupLength.writeUInt32LE(metaBody.length, 0);
   const dataset = Buffer.concat([
     element(0x0008, 0x0016, 'UI', ui('1.2.840.10008.5.1.4.1.1.7')),
     element(0x0008, 0x0018, 'UI', ui('2.25.11')),
@@ -46,7 +31,7 @@ function writeFileWithLargeValue(file: string): void {
     Buffer.concat([
       Buffer.alloc(128),
       Buffer.from('DICM', 'latin1'),
-      element(0x0002, 0x0000, 'UL', groupLength),
+      element(0x0002, 0x0000, 'UL', ul(metaBody.length)),
       metaBody,
       dataset,
     ]),

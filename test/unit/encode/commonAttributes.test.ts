@@ -1,19 +1,11 @@
 import { anatomyAttributes, patientStudyAttributes } from '../../../src/encode/commonAttributes';
 import { normalizeDa, normalizeDateTimes, normalizeTm } from '../../../src/encode/normalizeDateTimes';
 import { fromDataset } from '../../../src/encode/sourceInstances';
-import type { SeriesInstanceRef } from '../../../src/pipeline/types';
-
-const ref: SeriesInstanceRef = {
-  sopInstanceUid: '1.2',
-  sopClassUid: '1.2.3',
-  transferSyntaxUid: '1.2.840.10008.1.2.1',
-  instanceNumber: 1,
-  filePath: '',
-};
+import { inMemoryRef } from './syntheticSeries';
 
 describe('patient and study attributes', () => {
   it('copies the Type 2 attributes verbatim, empty when absent, and drops an invalid Patient Age', () => {
-    const src = fromDataset(ref, {
+    const src = fromDataset(inMemoryRef, {
       PatientName: [{ Alphabetic: 'Doe^Jane' }],
       PatientID: 'P1',
       StudyInstanceUID: '1.2.3.4',
@@ -58,7 +50,7 @@ describe('patient and study attributes', () => {
 
 describe('anatomy attributes (Laterality 2C)', () => {
   const anatomy = (ds: Record<string, unknown>, classic: boolean): Record<string, unknown> =>
-    anatomyAttributes(fromDataset(ref, ds), classic);
+    anatomyAttributes(fromDataset(inMemoryRef, ds), classic);
 
   it('copies Laterality and Body Part Examined when the source has them', () => {
     expect(anatomy({ Laterality: 'L', BodyPartExamined: 'KNEE' }, false)).toEqual({

@@ -1,8 +1,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { dcmjs, deriveUid, SopClass, TransferSyntax } from '../../../src/dicom';
+import { deriveUid, SopClass, TransferSyntax } from '../../../src/dicom';
 import type { InferenceResult, SeriesInstanceRef } from '../../../src/pipeline/types';
 import type { EncodeContext } from '../../../src/encode';
+import { greyPixelModule } from '../../helpers/greyPixelModule';
+import { writePart10 } from '../../helpers/part10';
+import { firstFrames, SCT, volumeMeasurement } from '../../helpers/resultParts';
+
+/** A source reference with no file behind it, for sources built in memory (fromDataset). */
+export const inMemoryRef: SeriesInstanceRef = {
+  sopInstanceUid: '1.2',
+  sopClassUid: '1.2.3',
+  transferSyntaxUid: '1.2.840.10008.1.2.1',
+  instanceNumber: 1,
+  filePath: '',
+};
 
 /** A synthetic MR series written with dcmjs in a temp folder: a bright square in the middle of each slice. */
 export function writeSyntheticMrSeries(
@@ -57,33 +69,16 @@ export function writeSyntheticMrSeries(
       FrameOfReferenceUID: forUid,
       PositionReferenceIndicator: '',
       SliceLocation: i * 1.5,
-      SamplesPerPixel: 1,
-      PhotometricInterpretation: 'MONOCHROME2',
-      Rows: rows,
-      Columns: columns,
       PixelSpacing: [1, 1],
-      BitsAllocated: 16,
-      BitsStored: 16,
-      HighBit: 15,
-      PixelRepresentation: 0,
       WindowCenter: 100,
       WindowWidth: 200,
-      PixelData: [pixels.buffer],
-      _vrMap: { PixelData: 'OW' },
+      ...greyPixelModule(rows, columns, pixels),
     };
-    const { DicomMetaDictionary, DicomDict } = dcmjs.data;
-    const dict = new DicomDict(
-      DicomMetaDictionary.denaturalizeDataset({
-        FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
-        MediaStorageSOPClassUID: SopClass.MRImage,
-        MediaStorageSOPInstanceUID: sopInstanceUid,
-        TransferSyntaxUID: TransferSyntax.ExplicitVRLittleEndian,
-        ImplementationClassUID: deriveUid('test', 'impl'),
-      }),
-    );
-    dict.dict = DicomMetaDictionary.denaturalizeDataset(ds);
     const filePath = path.join(dir, `slice${i}.dcm`);
-    fs.writeFileSync(filePath, Buffer.from(dict.write() as ArrayBuffer));
+    writePart10(filePath, ds, {
+      transferSyntaxUid: TransferSyntax.ExplicitVRLittleEndian,
+      implementationClassUid: deriveUid('test', 'impl'),
+    });
     refs.push({
       sopInstanceUid,
       sopClassUid: SopClass.MRImage,
@@ -120,34 +115,25 @@ export function segmentationResult(refs: SeriesInstanceRef[], rows = 32, columns
   return {
     ...baseResult(refs),
     task: 'segmentation',
-    measurements: [
-      {
-        name: 'Lesion volume',
-        code: { value: '118565006', scheme: 'SCT', meaning: 'Volume' },
-        value: 0.24,
-        unit: { code: 'ml', meaning: 'milliliter' },
-        segmentNumber: 1,
-        findingSite: { value: '12738006', scheme: 'SCT', meaning: 'Brain' },
-      },
-    ],
+    measurements: [volumeMeasurement('Lesion volume', 0.24, { segmentNumber: 1, findingSite: SCT.brain })],
     labelVolume: {
       rows,
       columns,
-      frames: refs.map((r) => ({ sopInstanceUid: r.sopInstanceUid, frameNumber: 1 })),
+      frames: firstFrames(refs),
       data,
       segments: [
         {
           segmentNumber: 1,
           label: 'Lesion',
-          category: { value: '49755003', scheme: 'SCT', meaning: 'Morphologically Abnormal Structure' },
+          category: SCT.morphologicallyAbnormalStructure,
           type: { value: '108369006', scheme: 'SCT', meaning: 'Neoplasm' },
           color: [255, 0, 0],
         },
         {
           segmentNumber: 2,
           label: 'Marker',
-          category: { value: '91723000', scheme: 'SCT', meaning: 'Anatomical Structure' },
-          type: { value: '12738006', scheme: 'SCT', meaning: 'Brain' },
+          category: SCT.anatomicalStructure,
+          type: SCT.brain,
           color: [0, 255, 0],
         },
       ],

@@ -8,15 +8,13 @@ import { keySliceIndices } from '../../../src/encode/writeSecondaryCapture';
 import { items, readDicomHeader, type NaturalDataset } from '../../../src/dicom';
 import type { InferenceResult, SeriesInstanceRef } from '../../../src/pipeline/types';
 import { tempDir } from '../../helpers/env';
-import { baseResult, segmentationResult, testContext, writeSyntheticMrSeries } from './syntheticSeries';
-
-const ref: SeriesInstanceRef = {
-  sopInstanceUid: '1.2',
-  sopClassUid: '1.2.3',
-  transferSyntaxUid: '1.2.840.10008.1.2.1',
-  instanceNumber: 1,
-  filePath: '',
-};
+import {
+  baseResult,
+  inMemoryRef,
+  segmentationResult,
+  testContext,
+  writeSyntheticMrSeries,
+} from './syntheticSeries';
 
 describe('Secondary Capture', () => {
   let dir: string;
@@ -97,9 +95,9 @@ describe('Secondary Capture', () => {
 describe('key slices, orientation, geometry', () => {
   it('chooses the slices with most mask, in slice order', () => {
     const volume = segmentationResult([
-      ref,
-      { ...ref, sopInstanceUid: '1.3' },
-      { ...ref, sopInstanceUid: '1.4' },
+      inMemoryRef,
+      { ...inMemoryRef, sopInstanceUid: '1.3' },
+      { ...inMemoryRef, sopInstanceUid: '1.4' },
     ]).labelVolume!;
     expect(keySliceIndices(volume, 0)).toEqual([0, 1, 2]);
     expect(keySliceIndices(volume, 2)).toEqual([1, 2]);
@@ -107,13 +105,13 @@ describe('key slices, orientation, geometry', () => {
   });
 
   it('derives Patient Orientation from the image orientation, or keeps the source value', () => {
-    const axial = fromDataset(ref, { ImageOrientationPatient: [1, 0, 0, 0, 1, 0] });
-    const sagittal = fromDataset(ref, { ImageOrientationPatient: [0, 1, 0, 0, 0, -1] });
-    const cr = fromDataset(ref, { PatientOrientation: ['P', 'F'] });
+    const axial = fromDataset(inMemoryRef, { ImageOrientationPatient: [1, 0, 0, 0, 1, 0] });
+    const sagittal = fromDataset(inMemoryRef, { ImageOrientationPatient: [0, 1, 0, 0, 0, -1] });
+    const cr = fromDataset(inMemoryRef, { PatientOrientation: ['P', 'F'] });
     expect(patientOrientationOf(axial)).toEqual(['L', 'P']);
     expect(patientOrientationOf(sagittal)).toEqual(['P', 'F']);
     expect(patientOrientationOf(cr)).toEqual(['P', 'F']);
-    expect(patientOrientationOf(fromDataset(ref, {}))).toBe('');
+    expect(patientOrientationOf(fromDataset(inMemoryRef, {}))).toBe('');
   });
 
   it('reads the geometry of an enhanced frame from its functional groups', () => {
@@ -131,7 +129,7 @@ describe('key slices, orientation, geometry', () => {
         { PlanePositionSequence: [{ ImagePositionPatient: [0, 0, 2] }] },
       ],
     };
-    const g = frameGeometry(fromDataset(ref, ds), 2);
+    const g = frameGeometry(fromDataset(inMemoryRef, ds), 2);
     expect(g).toEqual({
       frameOfReferenceUid: '1.9',
       position: [0, 0, 2],

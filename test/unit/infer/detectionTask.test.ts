@@ -1,8 +1,7 @@
 import { detectionGraph, modelBytes, writeModel } from '../../../scripts/buildTestModels';
-import { InferenceEngine, ModelRegistry } from '../../../src/infer';
-import { silentLogger } from '../../../src/logging/logger';
-import { FakeClock } from '../../../src/pipeline/clock';
+import type { InferenceEngine } from '../../../src/infer';
 import { tempDir } from '../../helpers/env';
+import { testEngine } from './helpers/testEngine';
 import { pixelsOf, writeImage } from './helpers/writeImage';
 
 describe('detection task', () => {
@@ -40,16 +39,7 @@ describe('detection task', () => {
       },
       modelBytes(detectionGraph()),
     );
-    engine = new InferenceEngine({
-      registry: new ModelRegistry({ modelsDir, logger: silentLogger }),
-      clock: new FakeClock(),
-      audit: { record: () => undefined },
-      logger: silentLogger,
-      workers: 1,
-      timeoutMs: 60_000,
-      failureThreshold: 3,
-      disableMs: 60_000,
-    });
+    engine = testEngine(modelsDir);
   });
   afterAll(() => engine.close());
 

@@ -4,6 +4,7 @@ import type { AuditEventInput } from '../../../src/pipeline/audit';
 import { FakeClock } from '../../../src/pipeline/clock';
 import { tempDir } from '../../helpers/env';
 import { deriveModel, modelsFixture } from './helpers/modelsFixture';
+import { testEngine } from './helpers/testEngine';
 import { pixelsOf, writeImage, type ImageSpec } from './helpers/writeImage';
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
@@ -28,15 +29,11 @@ describe('InferenceEngine', () => {
   beforeEach(() => {
     clock = new FakeClock();
     audit = [];
-    engine = new InferenceEngine({
-      registry: new ModelRegistry({ modelsDir, logger: silentLogger }),
+    engine = testEngine(modelsDir, {
       clock,
       audit: { record: (e) => audit.push(e) },
-      logger: silentLogger,
       workers: 2,
-      timeoutMs: 60_000,
       failureThreshold: 2,
-      disableMs: 60_000,
     });
   });
   afterEach(() => engine.close());

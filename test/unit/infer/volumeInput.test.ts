@@ -1,9 +1,8 @@
 import { modelBytes, volumeThresholdGraph, writeModel } from '../../../scripts/buildTestModels';
-import { InferenceEngine, ModelRegistry } from '../../../src/infer';
-import { silentLogger } from '../../../src/logging/logger';
-import { FakeClock } from '../../../src/pipeline/clock';
+import type { InferenceEngine } from '../../../src/infer';
 import type { SeriesInstanceRef } from '../../../src/pipeline/types';
 import { tempDir } from '../../helpers/env';
+import { testEngine } from './helpers/testEngine';
 import { pixelsOf, writeImage } from './helpers/writeImage';
 
 /**
@@ -44,16 +43,7 @@ describe('volume input: assemble, resample to the grid, segment, map back', () =
       },
       modelBytes(volumeThresholdGraph(19, 12, 12)),
     );
-    engine = new InferenceEngine({
-      registry: new ModelRegistry({ modelsDir, logger: silentLogger }),
-      clock: new FakeClock(),
-      audit: { record: () => undefined },
-      logger: silentLogger,
-      workers: 1,
-      timeoutMs: 60_000,
-      failureThreshold: 3,
-      disableMs: 60_000,
-    });
+    engine = testEngine(modelsDir);
   });
   afterAll(() => engine.close());
 

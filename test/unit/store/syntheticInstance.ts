@@ -1,5 +1,8 @@
-import { dcmjs } from '../../../src/dicom/dcmjs';
 import { generateUid } from '../../../src/dicom/uid';
+import { greyPixelModule } from '../../helpers/greyPixelModule';
+import { EXPLICIT_VR_LE, part10Bytes } from '../../helpers/part10';
+
+export { datasetOf, EXPLICIT_VR_LE } from '../../helpers/part10';
 
 /** A small synthetic CT instance for store tests (the project's tests make their own inputs). */
 export interface SyntheticOptions {
@@ -13,7 +16,6 @@ export interface SyntheticOptions {
 }
 
 export const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
-export const EXPLICIT_VR_LE = '1.2.840.10008.1.2.1';
 
 export function syntheticDataset(o: SyntheticOptions = {}): Record<string, unknown> {
   const rows = o.rows ?? 16;
@@ -28,18 +30,9 @@ export function syntheticDataset(o: SyntheticOptions = {}): Record<string, unkno
     PatientName: 'Synthetic^Test',
     PatientID: 'SYN001',
     InstanceNumber: o.instanceNumber ?? 1,
-    Rows: rows,
-    Columns: columns,
-    SamplesPerPixel: 1,
-    PhotometricInterpretation: 'MONOCHROME2',
-    BitsAllocated: 16,
-    BitsStored: 16,
-    HighBit: 15,
-    PixelRepresentation: 1,
+    ...greyPixelModule(rows, columns, pixels),
     RescaleSlope: 1,
     RescaleIntercept: 0,
-    PixelData: pixels.buffer,
-    _vrMap: { PixelData: 'OW' },
   };
   if (o.imagesInAcquisition !== undefined) ds.ImagesInAcquisition = o.imagesInAcquisition;
   return ds;
@@ -51,20 +44,8 @@ export function syntheticPart10(o: SyntheticOptions = {}): {
   dataset: Record<string, unknown>;
 } {
   const dataset = syntheticDataset(o);
-  const { DicomMetaDictionary, DicomDict } = dcmjs.data;
-  const meta = {
-    FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
-    MediaStorageSOPClassUID: dataset.SOPClassUID,
-    MediaStorageSOPInstanceUID: dataset.SOPInstanceUID,
-    TransferSyntaxUID: EXPLICIT_VR_LE,
-    ImplementationClassUID: '1.2.3.4',
+  return {
+    bytes: part10Bytes(dataset, { transferSyntaxUid: EXPLICIT_VR_LE, implementationClassUid: '1.2.3.4' }),
+    dataset,
   };
-  const dict = new DicomDict(DicomMetaDictionary.denaturalizeDataset(meta));
-  dict.dict = DicomMetaDictionary.denaturalizeDataset(dataset);
-  return { bytes: Buffer.from(dict.write()), dataset };
-}
-
-/** The data set bytes of a Part 10 buffer (what a C-STORE carries after the command). */
-export function datasetOf(part10: Buffer): Buffer {
-  return part10.subarray(128 + 4 + 12 + part10.readUInt32LE(140));
 }

@@ -18,6 +18,7 @@ import {
 } from '../../../../src/dicom/dimse/pdu';
 import { parsePart10Meta } from '../../../../src/dicom/dimse/part10Meta';
 import { DatasetInvalidError } from '../../../../src/pipeline/errors';
+import { explicitVrElement, implicitVrElement, ui, us } from '../../../helpers/elementBytes';
 
 describe('PS3.8 9.3 PDUs', () => {
   test('A-ASSOCIATE-RQ layout: header, AE titles, contexts, user information', () => {
@@ -176,18 +177,11 @@ describe('PS3.7 9.3.1 C-STORE command set', () => {
   });
 
   test('C-STORE-RSP status and error comment', () => {
-    const el = (tag: number, v: Buffer): Buffer => {
-      const h = Buffer.alloc(8);
-      h.writeUInt16LE(tag, 2);
-      h.writeUInt32LE(v.length, 4);
-      return Buffer.concat([h, v]);
-    };
-    const us = (n: number): Buffer => Buffer.from([n & 0xff, n >> 8]);
     const rsp = Buffer.concat([
-      el(0x0100, us(0x8001)),
-      el(0x0120, us(7)),
-      el(0x0900, us(0xa700)),
-      el(0x0902, Buffer.from('disk full ')),
+      implicitVrElement(0x0000, 0x0100, us(0x8001)),
+      implicitVrElement(0x0000, 0x0120, us(7)),
+      implicitVrElement(0x0000, 0x0900, us(0xa700)),
+      implicitVrElement(0x0000, 0x0902, Buffer.from('disk full ')),
     ]);
     expect(decodeCommand(rsp)).toMatchObject({
       commandField: 0x8001,
@@ -200,18 +194,12 @@ describe('PS3.7 9.3.1 C-STORE command set', () => {
 
 describe('PS3.10 7.1 File Meta Information', () => {
   function part10(elements: Array<[number, string, string]>): Buffer {
-    const parts = [Buffer.alloc(128), Buffer.from('DICM')];
-    for (const [el, vr, value] of elements) {
-      const v = Buffer.from(value.length % 2 ? `${value}\0` : value, 'ascii');
-      const h = Buffer.alloc(8);
-      h.writeUInt16LE(2, 0);
-      h.writeUInt16LE(el, 2);
-      h.write(vr, 4, 'ascii');
-      h.writeUInt16LE(v.length, 6);
-      parts.push(h, v);
-    }
-    parts.push(Buffer.from([0x08, 0x00, 0x16, 0x00]));
-    return Buffer.concat(parts);
+    return Buffer.concat([
+      Buffer.alloc(128),
+      Buffer.from('DICM'),
+      ...elements.map(([el, vr, value]) => explicitVrElement(0x0002, el, vr, ui(value))),
+      Buffer.from([0x08, 0x00, 0x16, 0x00]),
+    ]);
   }
 
   test('finds the UIDs and where the data set starts', () => {

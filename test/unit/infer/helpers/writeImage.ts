@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { dcmjs } from '../../../../src/dicom/dcmjs';
 import { generateUid } from '../../../../src/dicom/uid';
 import type { SeriesInstanceRef } from '../../../../src/pipeline/types';
+import { greyPixelModule } from '../../../helpers/greyPixelModule';
+import { EXPLICIT_VR_LE, writePart10 } from '../../../helpers/part10';
 
 /** A synthetic grey image to write (test input only; no PHI). */
 export interface ImageSpec {
@@ -40,7 +41,6 @@ export function writeImage(
   const sopInstanceUid = generateUid();
   const studyInstanceUid = s.studyInstanceUid ?? generateUid();
   const seriesInstanceUid = s.seriesInstanceUid ?? generateUid();
-  const signed = s.pixels instanceof Int16Array;
   const natural: Record<string, unknown> = {
     SOPClassUID: sopClassUid,
     SOPInstanceUID: sopInstanceUid,
@@ -52,17 +52,8 @@ export function writeImage(
     Modality: modality,
     SeriesNumber: 1,
     InstanceNumber: s.instanceNumber ?? 1,
-    SamplesPerPixel: 1,
-    PhotometricInterpretation: s.photometric ?? 'MONOCHROME2',
-    Rows: s.rows,
-    Columns: s.columns,
-    BitsAllocated: 16,
-    BitsStored: 16,
-    HighBit: 15,
-    PixelRepresentation: signed ? 1 : 0,
+    ...greyPixelModule(s.rows, s.columns, s.pixels, { photometric: s.photometric }),
     PixelSpacing: s.pixelSpacing ?? [1, 1],
-    PixelData: [s.pixels.buffer.slice(s.pixels.byteOffset, s.pixels.byteOffset + s.pixels.byteLength)],
-    _vrMap: { PixelData: 'OW' },
   };
   if (s.bodyPart !== null) natural.BodyPartExamined = s.bodyPart ?? 'CHEST';
   if (s.patientAge) natural.PatientAge = s.patientAge;
@@ -73,22 +64,13 @@ export function writeImage(
   }
   if (s.position) natural.ImagePositionPatient = s.position;
   if (s.orientation) natural.ImageOrientationPatient = s.orientation;
-  const meta = {
-    FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
-    MediaStorageSOPClassUID: sopClassUid,
-    MediaStorageSOPInstanceUID: sopInstanceUid,
-    TransferSyntaxUID: '1.2.840.10008.1.2.1',
-    ImplementationClassUID: '2.25.1',
-  };
-  const dict = new dcmjs.data.DicomDict(dcmjs.data.DicomMetaDictionary.denaturalizeDataset(meta));
-  dict.dict = dcmjs.data.DicomMetaDictionary.denaturalizeDataset(natural);
   fs.mkdirSync(dir, { recursive: true });
   const filePath = path.join(dir, `${sopInstanceUid}.dcm`);
-  fs.writeFileSync(filePath, Buffer.from(dict.write() as ArrayBuffer));
+  writePart10(filePath, natural);
   return {
     sopInstanceUid,
     sopClassUid,
-    transferSyntaxUid: '1.2.840.10008.1.2.1',
+    transferSyntaxUid: EXPLICIT_VR_LE,
     instanceNumber: s.instanceNumber ?? 1,
     filePath,
     studyInstanceUid,
