@@ -18,8 +18,8 @@ export interface PeerInfo {
   associationId: string;
 }
 
-/** receive → store → assemble: one durable instance (file fsynced, index row committed). */
-export interface ReceivedInstance {
+/** What the index keeps of a received instance's header (store's validateHeader reads it). */
+export interface InstanceFacts {
   sopInstanceUid: string;
   sopClassUid: string;
   transferSyntaxUid: string;
@@ -31,6 +31,10 @@ export interface ReceivedInstance {
   expectedCount: number | null;
   /** Number of Frames of this instance (1 when absent). */
   numberOfFrames: number;
+}
+
+/** receive → store → assemble: one durable instance (file fsynced, index row committed). */
+export interface ReceivedInstance extends InstanceFacts {
   /** Absolute path of the stored Part 10 file; a name the node made. */
   filePath: string;
   sizeBytes: number;

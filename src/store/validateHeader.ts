@@ -2,21 +2,9 @@ import { num, str } from '../dicom/datasetValues';
 import type { DicomHeader } from '../dicom/readDicomHeader';
 import { isValidUid } from '../dicom/uid';
 import { DatasetInvalidError } from '../pipeline/errors';
+import type { InstanceFacts } from '../pipeline/types';
 
-/** What the index needs from a received header. */
-export interface InstanceFacts {
-  sopInstanceUid: string;
-  sopClassUid: string;
-  transferSyntaxUid: string;
-  studyInstanceUid: string;
-  seriesInstanceUid: string;
-  modality: string;
-  instanceNumber: number | null;
-  /** Images in Acquisition (0020,1002) when > 0, else null. */
-  expectedCount: number | null;
-  /** Number of Frames (0028,0008), 1 when absent. */
-  numberOfFrames: number;
-}
+export type { InstanceFacts };
 
 /** What the transfer said the instance is (the C-STORE command, or nothing for STOW-RS). */
 export interface HeaderExpectation {

@@ -33,6 +33,13 @@ function ui(uid: string): Buffer {
   return Buffer.from(uid.length % 2 === 1 ? `${uid}\0` : uid, 'ascii');
 }
 
+/** A command set: (0000,0000) Command Group Length, then the elements (PS3.7 6.3.1, E.1). */
+function withGroupLength(body: Buffer): Buffer {
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(body.length, 0);
+  return Buffer.concat([element(0x0000, len), body]);
+}
+
 /** PS3.7 9.3.1.1 C-STORE-RQ command set, with (0000,0000) Command Group Length first. */
 export function encodeCStoreRq(opts: {
   messageId: number;
@@ -48,29 +55,7 @@ export function encodeCStoreRq(opts: {
     element(0x0800, us(0x0000)), // Command Data Set Type: a data set follows
     element(0x1000, ui(opts.sopInstanceUid)), // Affected SOP Instance UID
   ]);
-  const len = Buffer.alloc(4);
-  len.writeUInt32LE(body.length, 0);
-  return Buffer.concat([element(0x0000, len), body]);
-}
-
-/** PS3.7 9.3.1.2 C-STORE-RSP command set (no data set), (0000,0000) Command Group Length first. */
-export function encodeCStoreRsp(opts: {
-  messageIdBeingRespondedTo: number;
-  sopClassUid: string;
-  sopInstanceUid: string;
-  status: number;
-}): Buffer {
-  const body = Buffer.concat([
-    element(0x0002, ui(opts.sopClassUid.trim())), // Affected SOP Class UID
-    element(0x0100, us(CommandField.CStoreRsp)),
-    element(0x0120, us(opts.messageIdBeingRespondedTo)),
-    element(0x0800, us(0x0101)), // Command Data Set Type: no data set
-    element(0x0900, us(opts.status)),
-    element(0x1000, ui(opts.sopInstanceUid.trim())), // Affected SOP Instance UID
-  ]);
-  const len = Buffer.alloc(4);
-  len.writeUInt32LE(body.length, 0);
-  return Buffer.concat([element(0x0000, len), body]);
+  return withGroupLength(body);
 }
 
 /** The fields of a received command set that an SCU or the SCP reads. */
@@ -148,7 +133,5 @@ export function encodeResponse(opts: {
   }
   if (opts.affectedSopInstanceUid) parts.push(element(0x1000, ui(opts.affectedSopInstanceUid.trim())));
   const body = Buffer.concat(parts);
-  const len = Buffer.alloc(4);
-  len.writeUInt32LE(body.length, 0);
-  return Buffer.concat([element(0x0000, len), body]);
+  return withGroupLength(body);
 }

@@ -195,24 +195,27 @@ export async function decodeJpegLs(data: Uint8Array): Promise<CodecOutput> {
 }
 
 /** JPEG 2000 (lossless and lossy) via OpenJPEG (PS3.5 A.4.4); a multiple-component transform (RCT/ICT) is undone by the codec. */
-export async function decodeJ2k(data: Uint8Array): Promise<CodecOutput> {
-  const { info, bytes, decoder } = runCornerstone(
-    await loadWasm('j2k'),
-    'J2KDecoder',
-    j2kCodestream(data),
-    'JPEG 2000',
-  );
-  decoder.delete?.();
-  return cornerstoneOutput(info, bytes);
+export function decodeJ2k(data: Uint8Array): Promise<CodecOutput> {
+  return decodeJ2kFamily(data, 'j2k', 'J2KDecoder', 'JPEG 2000');
 }
 
 /** High-Throughput JPEG 2000 via OpenJPH (PS3.5 A.4.11). */
-export async function decodeHtj2k(data: Uint8Array): Promise<CodecOutput> {
+export function decodeHtj2k(data: Uint8Array): Promise<CodecOutput> {
+  return decodeJ2kFamily(data, 'htj2k', 'HTJ2KDecoder', 'HTJ2K');
+}
+
+/** One JPEG 2000 code stream (from a JP2 box or bare) through a cornerstone WASM decoder. */
+async function decodeJ2kFamily(
+  data: Uint8Array,
+  codec: 'j2k' | 'htj2k',
+  decoderClass: 'J2KDecoder' | 'HTJ2KDecoder',
+  label: string,
+): Promise<CodecOutput> {
   const { info, bytes, decoder } = runCornerstone(
-    await loadWasm('htj2k'),
-    'HTJ2KDecoder',
+    await loadWasm(codec),
+    decoderClass,
     j2kCodestream(data),
-    'HTJ2K',
+    label,
   );
   decoder.delete?.();
   return cornerstoneOutput(info, bytes);
