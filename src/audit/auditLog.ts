@@ -49,9 +49,11 @@ export function rowHash(prevHash: string, r: Omit<AuditRow, 'hash' | 'prev_hash'
 export class AuditLog implements AuditSink {
   private readonly insert;
   private readonly last;
+  /** Prepared once: one row in its own transaction, or a savepoint inside the caller's. */
+  private readonly append;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly clock: Clock,
   ) {
     this.insert = db.prepare(
@@ -59,10 +61,7 @@ export class AuditLog implements AuditSink {
        VALUES (@seq, @at, @event, @actor, @correlation_id, @subject, @detail, @prev_hash, @hash)`,
     );
     this.last = db.prepare('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1');
-  }
-
-  record(e: AuditEventInput): void {
-    this.db.transaction(() => {
+    this.append = db.transaction((e: AuditEventInput) => {
       const prev = this.last.get() as { seq: number; hash: string } | undefined;
       const row = {
         seq: (prev?.seq ?? 0) + 1,
@@ -75,7 +74,11 @@ export class AuditLog implements AuditSink {
       };
       const prevHash = prev?.hash ?? GENESIS_HASH;
       this.insert.run({ ...row, prev_hash: prevHash, hash: rowHash(prevHash, row) });
-    })();
+    });
+  }
+
+  record(e: AuditEventInput): void {
+    this.append(e);
   }
 }
 
