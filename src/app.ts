@@ -326,6 +326,8 @@ export function createApp(opts: AppOptions): App {
       started = true;
       // Before any listener: nothing half-received may race a new upload.
       await store.removeLeftoverTempFiles();
+      // Rows of instances being filed when the node stopped, whose file the disk never got.
+      await store.withdrawUnfiledRows();
       const orphans = await store.recoverOrphanFiles();
       if (orphans.reindexed + orphans.removed > 0) logger.info('app.store.orphans', orphans);
       assembler.resume();

@@ -99,6 +99,11 @@ export class InstanceStore {
   private readonly folders = new Map<string, Promise<number>>();
   private readonly freeSpace: FreeSpaceGuard;
   private readonly recoveryWindowMs: number;
+  /**
+   * SOP Instance UIDs indexed while their file's fsyncs are in flight, each with a promise that
+   * settles once the outcome is known (the row kept, or withdrawn).
+   */
+  private readonly filing = new Map<string, Promise<void>>();
 
   constructor(private readonly opts: InstanceStoreOptions) {
     this.dataDir = path.resolve(opts.dataDir);
@@ -225,6 +230,47 @@ export class InstanceStore {
     } catch (e) {
       this.opts.logger.error('store.orphan.not_indexed', { file: relativePath, error: (e as Error).message });
       return 'keep';
+    }
+  }
+
+  /**
+   * Withdraws the rows, among the `limit` indexed last, whose file is missing or not the size
+   * indexed. Call once at start, before recoverOrphanFiles and before accepting associations.
+   * The index transaction of an instance runs while its fsyncs are in flight (finalize), so a
+   * power loss at that moment can keep a row whose file the disk never got; that instance was
+   * never acknowledged, and without this check a re-send would be answered as a duplicate of a
+   * file that is not there. Only instances being filed at the moment of the loss are at risk, at
+   * most one per association or upload, so the newest rows are enough. Returns how many were
+   * withdrawn (each audited `instance.withdrawn`, its partial file removed).
+   */
+  async withdrawUnfiledRows(limit = 1000): Promise<number> {
+    let withdrawn = 0;
+    for (const row of this.index.newestRows(limit)) {
+      if (await this.fileIntact(row)) continue;
+      this.index.withdraw(row, 'its file was missing or short at start (the node stopped while filing it)');
+      await fs.rm(path.join(this.dataDir, row.file_path), { force: true });
+      withdrawn++;
+    }
+    if (withdrawn > 0) this.opts.logger.warn('store.rows.withdrawn', { instances: withdrawn });
+    return withdrawn;
+  }
+
+  /**
+   * Whether a row's file is there with the size indexed. Only a missing or resized file counts as
+   * lost: any other error (EACCES, EIO) keeps the row, as a re-send must not replace a copy that
+   * may only be unreadable for now.
+   */
+  private async fileIntact(row: InstanceRow): Promise<boolean> {
+    try {
+      const st = await fs.stat(path.join(this.dataDir, row.file_path));
+      return st.isFile() && st.size === row.size_bytes;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      this.opts.logger.error('store.instance.unreadable', {
+        file: row.file_path,
+        error: (e as Error).message,
+      });
+      return true;
     }
   }
 
@@ -365,26 +411,39 @@ export class InstanceStore {
       throw e;
     }
     const receivedAt = this.opts.clock.now();
-    const already = this.index.existing(facts.sopInstanceUid);
-    if (already) {
-      await file.discard();
-      this.index.recordDuplicate(facts, already, peer, source);
-      return this.duplicate(facts, already, peer, source, receivedAt);
-    }
+    const uid = facts.sopInstanceUid;
     const relativePath = newInstanceRelativePath();
     const finalPath = path.join(this.dataDir, relativePath);
+    let folder: number;
     try {
-      const folder = await this.folder(path.dirname(finalPath));
-      await file.commit(finalPath, () => fsyncFd(folder));
+      folder = await this.folder(path.dirname(finalPath));
+      // A re-send: the first copy is kept once it is durable. A copy still being filed is
+      // waited for (its fsync may yet fail, and then this one is filed instead).
+      for (;;) {
+        const filing = this.filing.get(uid);
+        if (filing) {
+          await filing;
+          continue;
+        }
+        const held = this.index.existing(uid);
+        if (!held) break; // nothing awaited from here to the index transaction below
+        if (await this.fileIntact(held)) {
+          await file.discard();
+          this.index.recordDuplicate(facts, held, peer, source);
+          return this.duplicate(facts, held, peer, source, receivedAt);
+        }
+        this.index.withdraw(held, 'its file is missing or not the size indexed; a re-send replaces it');
+        await fs.rm(path.join(this.dataDir, held.file_path), { force: true });
+      }
     } catch (e) {
       await file.discard();
-      throw e instanceof NodeError
-        ? e
-        : new OutOfResourcesError(
-            `the instance could not be filed (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
-          );
+      throw asOutOfResources(e);
     }
-    this.freeSpace.written(sizeBytes);
+    // The rename happens now and the fsyncs of the file and its folder start; the index
+    // transaction runs while they are in flight, and the answer waits for both. Should an fsync
+    // fail, the row is withdrawn before anyone hears of it; re-sends of the same instance wait
+    // in the loop above until then.
+    const durable = file.commit(finalPath, () => fsyncFd(folder));
     let r: IndexResult;
     try {
       r = this.index.record({
@@ -396,13 +455,31 @@ export class InstanceStore {
         receivedAtIso: new Date(receivedAt).toISOString(),
       });
     } catch (e) {
+      await durable.catch(() => undefined);
       await fs.rm(finalPath, { force: true });
       throw e;
     }
     if (r.kind === 'duplicate') {
+      // Not reached while the loop above and the transaction run in one go; kept for safety.
+      await durable.catch(() => undefined);
       await fs.rm(finalPath, { force: true });
       return this.duplicate(facts, r.existing, peer, source, receivedAt);
     }
+    let filed!: () => void;
+    this.filing.set(uid, new Promise<void>((resolve) => (filed = resolve)));
+    try {
+      await durable;
+    } catch (e) {
+      const row = this.index.existing(uid);
+      if (row?.id === r.id) {
+        this.index.withdraw(row, `the file could not be made durable (${(e as Error).message})`);
+      }
+      throw asOutOfResources(e);
+    } finally {
+      this.filing.delete(uid);
+      filed();
+    }
+    this.freeSpace.written(sizeBytes);
     log.debug('store.instance.stored', {
       sopInstanceUid: facts.sopInstanceUid,
       seriesInstanceUid: facts.seriesInstanceUid,
@@ -494,6 +571,15 @@ function makeInstanceFolders(root: string): void {
   } finally {
     fsSync.closeSync(fd);
   }
+}
+
+/** A failure while filing an instance, as the OutOfResourcesError the sender is answered with. */
+function asOutOfResources(e: unknown): NodeError {
+  return e instanceof NodeError
+    ? e
+    : new OutOfResourcesError(
+        `the instance could not be filed (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+      );
 }
 
 const openFd = promisify(fsSync.open);

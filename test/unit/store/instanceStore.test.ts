@@ -364,4 +364,168 @@ describe('InstanceStore', () => {
     ).rejects.toBeInstanceOf(DatasetInvalidError);
     expect(tmpFiles()).toEqual([]);
   });
+
+  describe('the index transaction runs while the fsyncs are in flight', () => {
+    /** FileHandle.prototype (not exported by node:fs/promises), to hold or fail fh.sync(). */
+    let fileHandleProto: { sync(): Promise<void> };
+    beforeAll(async () => {
+      const fh = await fs.promises.open(__filename, 'r');
+      fileHandleProto = Object.getPrototypeOf(fh) as { sync(): Promise<void> };
+      await fh.close();
+    });
+    afterEach(() => jest.restoreAllMocks());
+
+    /** Holds the next fh.sync() until `release` is called with nothing (success) or an error. */
+    function holdNextSync(): { started: Promise<void>; release: (e?: Error) => void } {
+      const original = fileHandleProto.sync;
+      let release!: (e?: Error) => void;
+      let started!: () => void;
+      const startedP = new Promise<void>((r) => (started = r));
+      jest.spyOn(fileHandleProto, 'sync').mockImplementationOnce(function (this: unknown) {
+        started();
+        return new Promise<void>((resolve, reject) => {
+          release = (e) => (e ? reject(e) : resolve(original.call(this)));
+        });
+      });
+      return { started: startedP, release: (e) => release(e) };
+    }
+    const eio = () => Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO', errno: -5 });
+    const instanceFiles = () =>
+      fs
+        .readdirSync(path.join(dataDir, 'instances'))
+        .flatMap((d) => fs.readdirSync(path.join(dataDir, 'instances', d)));
+
+    test('the row is committed before the fsync returns, and the answer waits for both', async () => {
+      const hold = holdNextSync();
+      let answered = false;
+      const sending = sendDimse(store, {}).then((r) => ((answered = true), r));
+      await hold.started;
+      await new Promise((r) => setTimeout(r, 20));
+      expect(answered).toBe(false);
+      expect(new SeriesRepository(db).counts().instances).toBe(1);
+      hold.release();
+      const { result } = await sending;
+      expect(result.duplicate).toBe(false);
+      expect(fs.existsSync(result.filePath)).toBe(true);
+    });
+
+    test('an fsync that fails withdraws the row: failure answered, file and new series row gone, audited', async () => {
+      const hold = holdNextSync();
+      const sending = sendDimse(store, { seriesInstanceUid: '1.2.826.0.1.77.2' });
+      await hold.started;
+      hold.release(eio());
+      await expect(sending).rejects.toThrow(OutOfResourcesError);
+      await expect(sending).rejects.toThrow(/EIO/);
+      expect(new SeriesRepository(db).counts().instances).toBe(0);
+      expect(new SeriesRepository(db).get('1.2.826.0.1.77.2')).toBeUndefined();
+      expect(instanceFiles()).toEqual([]);
+      expect(tmpFiles()).toEqual([]);
+      const [stored] = auditOf('instance.stored');
+      const [withdrawn] = auditOf('instance.withdrawn');
+      expect(withdrawn).toMatchObject({ subject: stored!.subject, correlation_id: 'assoc-1' });
+      expect(JSON.parse(withdrawn!.detail).reason).toMatch(/could not be made durable.*EIO/);
+    });
+
+    test('an fsync failure in a series that has other instances only uncounts the one instance', async () => {
+      const first = await sendDimse(store, {});
+      const series = String(first.dataset.SeriesInstanceUID);
+      const hold = holdNextSync();
+      const sending = sendDimse(store, {
+        seriesInstanceUid: series,
+        studyInstanceUid: String(first.dataset.StudyInstanceUID),
+      });
+      await hold.started;
+      hold.release(eio());
+      await expect(sending).rejects.toThrow(OutOfResourcesError);
+      expect(new SeriesRepository(db).get(series)).toMatchObject({ instance_count: 1 });
+      expect(instanceFiles()).toEqual([path.basename(first.result.filePath)]);
+    });
+
+    test('a re-send while the first copy is being filed waits; it is filed itself when the first fsync fails', async () => {
+      const uids = {
+        sopInstanceUid: '1.2.826.0.1.88.1',
+        seriesInstanceUid: '1.2.826.0.1.88.2',
+        studyInstanceUid: '1.2.826.0.1.88.3',
+      };
+      const hold = holdNextSync();
+      const first = sendDimse(store, uids);
+      await hold.started;
+      let secondDone = false;
+      const second = sendDimse(store, uids).then((r) => ((secondDone = true), r));
+      await new Promise((r) => setTimeout(r, 50));
+      expect(secondDone).toBe(false); // not answered "duplicate" while the first is not durable
+      hold.release(eio());
+      await expect(first).rejects.toThrow(OutOfResourcesError);
+      const { result } = await second;
+      expect(result.duplicate).toBe(false);
+      expect(fs.existsSync(result.filePath)).toBe(true);
+      expect(new SeriesRepository(db).instance(uids.sopInstanceUid)?.file_path).toBe(
+        path.relative(dataDir, result.filePath).split(path.sep).join('/'),
+      );
+      expect(new SeriesRepository(db).get(uids.seriesInstanceUid)?.instance_count).toBe(1);
+      expect(instanceFiles()).toHaveLength(1);
+    });
+
+    test('a re-send while the first copy is being filed is a duplicate once the first is durable', async () => {
+      const uids = {
+        sopInstanceUid: '1.2.826.0.1.89.1',
+        seriesInstanceUid: '1.2.826.0.1.89.2',
+        studyInstanceUid: '1.2.826.0.1.89.3',
+      };
+      const hold = holdNextSync();
+      const first = sendDimse(store, uids);
+      await hold.started;
+      const second = sendDimse(store, uids);
+      await new Promise((r) => setTimeout(r, 20));
+      hold.release();
+      const [a, b] = await Promise.all([first, second]);
+      expect(a.result.duplicate).toBe(false);
+      expect(b.result.duplicate).toBe(true);
+      expect(b.result.filePath).toBe(a.result.filePath);
+      expect(instanceFiles()).toHaveLength(1);
+    });
+
+    test('a re-send of an instance whose file is gone replaces the row instead of answering duplicate', async () => {
+      const first = await sendDimse(store, {});
+      fs.rmSync(first.result.filePath);
+      const again = await sendDimse(store, {
+        sopInstanceUid: String(first.dataset.SOPInstanceUID),
+        seriesInstanceUid: String(first.dataset.SeriesInstanceUID),
+        studyInstanceUid: String(first.dataset.StudyInstanceUID),
+      });
+      expect(again.result.duplicate).toBe(false);
+      expect(again.result.filePath).not.toBe(first.result.filePath);
+      expect(fs.existsSync(again.result.filePath)).toBe(true);
+      expect(new SeriesRepository(db).get(String(first.dataset.SeriesInstanceUID))?.instance_count).toBe(1);
+      expect(JSON.parse(auditOf('instance.withdrawn')[0]!.detail).reason).toMatch(/missing or not the size/);
+    });
+
+    test('start-up withdraws the newest rows whose file is missing or short (power loss while filing)', async () => {
+      const a = await sendDimse(store, {});
+      const series = String(a.dataset.SeriesInstanceUID);
+      const study = String(a.dataset.StudyInstanceUID);
+      const b = await sendDimse(store, { seriesInstanceUid: series, studyInstanceUid: study });
+      const c = await sendDimse(store, { seriesInstanceUid: series, studyInstanceUid: study });
+      fs.rmSync(b.result.filePath);
+      fs.truncateSync(c.result.filePath, 1000);
+      expect(await store.withdrawUnfiledRows()).toBe(2);
+      const repo = new SeriesRepository(db);
+      expect(repo.instance(String(a.dataset.SOPInstanceUID))).toBeDefined();
+      expect(repo.instance(String(b.dataset.SOPInstanceUID))).toBeUndefined();
+      expect(repo.instance(String(c.dataset.SOPInstanceUID))).toBeUndefined();
+      expect(repo.get(series)?.instance_count).toBe(1);
+      expect(fs.existsSync(c.result.filePath)).toBe(false);
+      expect(
+        auditOf('instance.withdrawn')
+          .map((r) => r.subject)
+          .sort(),
+      ).toEqual([String(b.dataset.SOPInstanceUID), String(c.dataset.SOPInstanceUID)].sort());
+      // Only the newest rows are looked at.
+      fs.rmSync(a.result.filePath);
+      const d = await sendDimse(store, { seriesInstanceUid: series, studyInstanceUid: study });
+      expect(await store.withdrawUnfiledRows(1)).toBe(0);
+      expect(repo.instance(String(d.dataset.SOPInstanceUID))).toBeDefined();
+      expect(await store.withdrawUnfiledRows(2)).toBe(1);
+    });
+  });
 });
