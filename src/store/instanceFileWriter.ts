@@ -58,6 +58,8 @@ export class InstanceFileWriter extends Writable {
   private readonly headChunks: Buffer[] = [];
   private headLength = 0;
   private error: NodeError | null = null;
+  /** The write in flight, if any; settles (never rejects) once its outcome is handled. */
+  private writing: Promise<void> | null = null;
   private readonly done: Promise<WriteOutcome>;
   private readonly whenClosed: Promise<void>;
 
@@ -165,10 +167,7 @@ export class InstanceFileWriter extends Writable {
     const buffers = chunks.map((c) => c.chunk);
     if (this.pendingPrefix) buffers.unshift(this.pendingPrefix);
     this.pendingPrefix = null;
-    writeAll(this.fh, buffers).then(
-      () => callback(),
-      (e: unknown) => void this.fail(e).then(() => callback()),
-    );
+    this.writeThen(this.fh, buffers, callback);
   }
 
   override _final(callback: (error?: Error | null) => void): void {
@@ -177,7 +176,16 @@ export class InstanceFileWriter extends Writable {
     this.pendingPrefix = null;
     if (this.error || !fh || !prefix) return callback();
     // No chunk at all: the file is the prefix alone (the header check refuses it).
-    writeAll(fh, [prefix]).then(
+    this.writeThen(fh, [prefix], callback);
+  }
+
+  /**
+   * One write at a time (the Writable calls `_writev` again only after `callback`): while it
+   * runs, later data waits in the stream's buffer, so 'drain' bounds memory. Concurrent
+   * positional writes were measured and not kept (docs/performance.md "Ingest").
+   */
+  private writeThen(fh: fs.FileHandle, buffers: Buffer[], callback: () => void): void {
+    this.writing = writeAll(fh, buffers).then(
       () => callback(),
       (e: unknown) => void this.fail(e).then(() => callback()),
     );
@@ -187,6 +195,8 @@ export class InstanceFileWriter extends Writable {
     const fh = this.fh;
     this.fh = null;
     void (async () => {
+      // The write in flight settles first: no write outlives the handle or the file.
+      await this.writing;
       await fh?.close().catch(() => undefined);
       if (!this.committed) await fs.rm(this.path, { force: true }).catch(() => undefined);
       callback(err);

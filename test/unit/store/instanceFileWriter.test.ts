@@ -1,0 +1,319 @@
+import { once } from 'node:events';
+import fs from 'node:fs';
+import path from 'node:path';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import { LimitExceededError, OutOfResourcesError } from '../../../src/pipeline/errors';
+import {
+  HEAD_BYTES,
+  InstanceFileWriter,
+  type InstanceFileWriterOptions,
+} from '../../../src/store/instanceFileWriter';
+import { tempDir } from '../../helpers/env';
+
+/** What the wrapped file handle saw. */
+interface Probe {
+  /** writev/write calls so far. */
+  calls: number;
+  /** Bytes of calls not returned yet, now and at most. */
+  outstandingBytes: number;
+  maxOutstandingBytes: number;
+  /** Calls not returned yet, now and at most. */
+  outstanding: number;
+  maxOutstanding: number;
+  /** Calls still outstanding when close() was called (null: not closed). */
+  outstandingAtClose: number | null;
+  /** Resolves when the injected failure was thrown. */
+  failed: Promise<void>;
+}
+
+interface HandleBehaviour {
+  /** Milliseconds before each call reaches the real handle (a function: per call). */
+  delayMs?: number | ((call: number) => number);
+  /** The call (1-based) that rejects with an error carrying this errno code. */
+  failAt?: { call: number; code: string };
+  /** Every call writes only the first half of what it was asked (at least one byte). */
+  shortWrites?: boolean;
+}
+
+type WritevFn = (
+  buffers: Buffer[],
+  position?: number | null,
+) => Promise<{ bytesWritten: number; buffers: Buffer[] }>;
+type WriteFn = (
+  buffer: Buffer,
+  offset?: number | null,
+  length?: number | null,
+  position?: number | null,
+) => Promise<{ bytesWritten: number; buffer: Buffer }>;
+
+/**
+ * Opens `file` like the writer does and wraps writev/write so that each call is counted while it
+ * is outstanding, may be delayed, cut short or made to fail.
+ */
+async function instrumentedHandle(
+  file: string,
+  behaviour: HandleBehaviour = {},
+): Promise<{ fh: fs.promises.FileHandle; probe: Probe }> {
+  const fh = await fs.promises.open(file, 'wx', 0o640);
+  let signalFailed!: () => void;
+  const probe: Probe = {
+    calls: 0,
+    outstandingBytes: 0,
+    maxOutstandingBytes: 0,
+    outstanding: 0,
+    maxOutstanding: 0,
+    outstandingAtClose: null,
+    failed: new Promise((resolve) => (signalFailed = resolve)),
+  };
+  const handle = fh as unknown as { writev: WritevFn; write: WriteFn; close: () => Promise<void> };
+  const realWritev = handle.writev.bind(fh);
+  const realWrite = handle.write.bind(fh);
+  const realClose = handle.close.bind(fh);
+
+  async function tracked<T>(bytes: number, run: () => Promise<T>): Promise<T> {
+    const call = ++probe.calls;
+    probe.outstanding++;
+    probe.outstandingBytes += bytes;
+    probe.maxOutstanding = Math.max(probe.maxOutstanding, probe.outstanding);
+    probe.maxOutstandingBytes = Math.max(probe.maxOutstandingBytes, probe.outstandingBytes);
+    try {
+      const { delayMs } = behaviour;
+      const ms = typeof delayMs === 'function' ? delayMs(call) : (delayMs ?? 0);
+      if (ms > 0) await sleep(ms);
+      if (behaviour.failAt?.call === call) {
+        signalFailed();
+        const code = behaviour.failAt.code;
+        throw Object.assign(new Error(`${code}: injected write failure`), { code });
+      }
+      return await run();
+    } finally {
+      probe.outstanding--;
+      probe.outstandingBytes -= bytes;
+    }
+  }
+
+  handle.writev = (buffers, position) => {
+    const bytes = buffers.reduce((n, b) => n + b.length, 0);
+    return tracked(bytes, async () => {
+      if (!behaviour.shortWrites || bytes <= 1) return realWritev(buffers, position);
+      const keep = Math.ceil(bytes / 2);
+      const part: Buffer[] = [];
+      let left = keep;
+      for (const b of buffers) {
+        if (left === 0) break;
+        part.push(b.subarray(0, left));
+        left -= Math.min(left, b.length);
+      }
+      const { bytesWritten } = await realWritev(part, position);
+      return { bytesWritten, buffers };
+    });
+  };
+  handle.write = (buffer, offset, length, position) => {
+    const bytes = length ?? buffer.length - (offset ?? 0);
+    return tracked(bytes, () => realWrite(buffer, offset, length, position));
+  };
+  handle.close = () => {
+    probe.outstandingAtClose ??= probe.outstanding;
+    return realClose();
+  };
+  return { fh, probe };
+}
+
+/** A small deterministic generator (mulberry32), so a failing size sequence can be replayed. */
+function randomSizes(seed: number, totalBytes: number, maxSize: number): number[] {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const sizes: number[] = [];
+  let total = 0;
+  while (total < totalBytes) {
+    const size = 1 + Math.floor(next() * maxSize);
+    sizes.push(size);
+    total += size;
+  }
+  return sizes;
+}
+
+/** Chunks of the given sizes, each with distinct content so a misplaced chunk shows. */
+function chunksOf(sizes: number[]): Buffer[] {
+  return sizes.map((size, i) => {
+    const b = Buffer.alloc(size);
+    for (let j = 0; j < size; j++) b[j] = (i * 31 + j * 7) & 0xff;
+    return b;
+  });
+}
+
+/** Writes every chunk, waiting for 'drain' whenever write() says so, then ends the stream. */
+async function send(w: InstanceFileWriter, chunks: Buffer[]): Promise<void> {
+  for (const c of chunks) if (!w.write(c)) await once(w, 'drain');
+  w.end();
+}
+
+describe('InstanceFileWriter', () => {
+  let dir: string;
+  let tempPath: string;
+  const prefix = Buffer.concat([Buffer.alloc(128), Buffer.from('DICM'), Buffer.alloc(200, 0x02)]);
+
+  function writer(o: Partial<InstanceFileWriterOptions> = {}): InstanceFileWriter {
+    return new InstanceFileWriter({ tempPath, prefix, maxBytes: 64 * 1024 * 1024, ...o });
+  }
+
+  beforeEach(() => {
+    dir = tempDir('pacs-ai-node-writer-');
+    tempPath = path.join(dir, 'instance.tmp');
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test.each([
+    ['a file opened by the writer', undefined],
+    ['writes that complete slowly', (call: number) => [4, 0, 2, 1, 3][call % 5]!],
+  ])('chunks of random sizes land in order behind the prefix (%s)', async (_name, delayMs) => {
+    const chunks = chunksOf(randomSizes(delayMs ? 7 : 42, 4 * 1024 * 1024, 100 * 1024));
+    const handle = delayMs ? await instrumentedHandle(tempPath, { delayMs }) : null;
+    const w = writer({ opened: handle ? async () => handle.fh : undefined });
+    await send(w, chunks);
+    const out = await w.outcome();
+    expect(out.error).toBeNull();
+    const expected = Buffer.concat([prefix, ...chunks]);
+    expect(out.bytes).toBe(expected.length - prefix.length);
+    expect(out.fileSize).toBe(expected.length);
+    expect(out.head.equals(expected.subarray(0, HEAD_BYTES))).toBe(true);
+    const finalPath = path.join(dir, 'instance.dcm');
+    await w.commit(finalPath, async () => {});
+    expect(w.filePath).toBe(finalPath);
+    expect(fs.existsSync(tempPath)).toBe(false);
+    expect(fs.readFileSync(finalPath).equals(expected)).toBe(true);
+    if (handle) expect(handle.probe.maxOutstanding).toBe(1); // one write at a time, in order
+  });
+
+  test('with no chunk at all the file is the prefix alone', async () => {
+    const w = writer();
+    w.end();
+    const out = await w.outcome();
+    expect(out).toMatchObject({ error: null, bytes: 0, fileSize: prefix.length });
+    expect(fs.readFileSync(w.filePath).equals(prefix)).toBe(true);
+    await w.discard();
+    expect(fs.existsSync(tempPath)).toBe(false);
+  });
+
+  test('a short write is completed at the position right after the bytes it took', async () => {
+    const chunks = chunksOf(randomSizes(3, 512 * 1024, 64 * 1024));
+    const { fh, probe } = await instrumentedHandle(tempPath, { shortWrites: true, delayMs: 1 });
+    const w = writer({ opened: async () => fh });
+    await send(w, chunks);
+    const out = await w.outcome();
+    expect(out.error).toBeNull();
+    expect(probe.calls).toBeGreaterThan(2 * chunks.length); // every write took several calls
+    expect(fs.readFileSync(w.filePath).equals(Buffer.concat([prefix, ...chunks]))).toBe(true);
+    await w.discard();
+  });
+
+  test('one write at a time; a slow disk holds the producer back through drain', async () => {
+    const chunks = chunksOf(randomSizes(11, 6 * 1024 * 1024, 64 * 1024));
+    const { fh, probe } = await instrumentedHandle(tempPath, { delayMs: 5 });
+    const w = writer({ opened: async () => fh });
+    let maxBuffered = 0;
+    for (const c of chunks) {
+      const more = w.write(c);
+      maxBuffered = Math.max(maxBuffered, w.writableLength);
+      if (!more) await once(w, 'drain');
+    }
+    w.end();
+    const out = await w.outcome();
+    expect(out.error).toBeNull();
+    expect(probe.maxOutstanding).toBe(1);
+    // Memory stays bounded by the high-water mark: received buffers wait in the stream, not on the disk.
+    expect(maxBuffered).toBeGreaterThan(w.writableHighWaterMark / 2);
+    expect(maxBuffered).toBeLessThanOrEqual(w.writableHighWaterMark + 64 * 1024);
+    expect(fs.readFileSync(w.filePath).equals(Buffer.concat([prefix, ...chunks]))).toBe(true);
+    await w.discard();
+  });
+
+  test('a failed write: the error is reported, the temp file removed, later data discarded', async () => {
+    const chunks = chunksOf(randomSizes(5, 2 * 1024 * 1024, 64 * 1024));
+    const { fh, probe } = await instrumentedHandle(tempPath, {
+      delayMs: 3,
+      failAt: { call: 3, code: 'EIO' },
+    });
+    const w = writer({ opened: async () => fh });
+    const first = chunks.slice(0, 20);
+    const later = chunks.slice(20);
+    for (const c of first) if (!w.write(c)) await once(w, 'drain');
+    await probe.failed;
+    await nextTurn(); // the writer heard of the failure
+    const callsAtFailure = probe.calls;
+    await send(w, later); // neither throws nor waits forever
+    const out = await w.outcome();
+    expect(out.error).toBeInstanceOf(OutOfResourcesError);
+    expect(out.error!.message).toContain('EIO');
+    expect(fs.existsSync(tempPath)).toBe(false);
+    expect(probe.calls).toBe(callsAtFailure); // nothing written after the failure
+    expect(probe.outstandingAtClose).toBe(0); // closed once the writes in flight settled
+    await expect(w.commit(path.join(dir, 'instance.dcm'), async () => {})).rejects.toBe(out.error);
+    await w.discard();
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  test('ENOSPC from a write reports a full disk', async () => {
+    const { fh } = await instrumentedHandle(tempPath, { failAt: { call: 1, code: 'ENOSPC' } });
+    const w = writer({ opened: async () => fh });
+    await send(w, chunksOf([1000, 70 * 1024, 5]));
+    const out = await w.outcome();
+    expect(out.error).toBeInstanceOf(OutOfResourcesError);
+    expect(out.error!.message).toMatch(/disk is full.*ENOSPC/);
+    expect(fs.existsSync(tempPath)).toBe(false);
+  });
+
+  test('the size limit removes the temp file before it is reported, with writes in flight', async () => {
+    const { fh, probe } = await instrumentedHandle(tempPath, { delayMs: 5 });
+    const seen: Array<{ error: unknown; fileExists: boolean; outstanding: number }> = [];
+    const onLimitExceeded = (error: LimitExceededError) =>
+      seen.push({ error, fileExists: fs.existsSync(tempPath), outstanding: probe.outstanding });
+    const w = writer({ opened: async () => fh, maxBytes: 300 * 1024, onLimitExceeded });
+    await send(w, chunksOf(Array<number>(10).fill(64 * 1024)));
+    const out = await w.outcome();
+    expect(out.error).toBeInstanceOf(LimitExceededError);
+    expect(seen).toEqual([{ error: out.error, fileExists: false, outstanding: 0 }]);
+    expect(probe.outstandingAtClose).toBe(0);
+    expect(fs.existsSync(tempPath)).toBe(false);
+  });
+
+  describe('destroy() while writes are in flight', () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    beforeEach(() => {
+      unhandled.length = 0;
+      process.on('unhandledRejection', onUnhandled);
+    });
+    afterEach(() => {
+      process.off('unhandledRejection', onUnhandled);
+    });
+
+    test.each([
+      ['the writes then succeed', undefined],
+      ['a write then fails', { call: 2, code: 'EIO' }],
+    ])('closes and removes the temp file (%s)', async (_name, failAt) => {
+      const { fh, probe } = await instrumentedHandle(tempPath, { delayMs: 30, failAt });
+      const w = writer({ opened: async () => fh });
+      for (const c of chunksOf(Array<number>(8).fill(32 * 1024))) {
+        w.write(c);
+        await sleep(1);
+      }
+      expect(probe.outstanding).toBe(1);
+      w.destroy();
+      const out = await w.outcome();
+      expect(out.error).toBeInstanceOf(OutOfResourcesError);
+      if (!w.closed) await once(w, 'close');
+      expect(probe.outstanding).toBe(0);
+      expect(probe.outstandingAtClose).toBe(0);
+      expect(fs.existsSync(tempPath)).toBe(false);
+      await sleep(50); // any late rejection would have surfaced by now
+      expect(unhandled).toEqual([]);
+    });
+  });
+});
