@@ -12,7 +12,7 @@
  * repository root:
  *
  *   npx tsc -p tsconfig.json --outDir /tmp/benchbuild
- *   node /tmp/benchbuild/bench/ingest.js [instances=300] [rounds=3]
+ *   node /tmp/benchbuild/bench/ingest.js [instances=300] [rounds=5]
  *
  * Each round pushes to storescp, then to a fresh node, each after a 100-instance warm-up series
  * and `sync`; the figure is the median ratio. BENCH_NODE_ARGS adds node options to the served process (e.g. --cpu-prof).
@@ -247,7 +247,7 @@ async function main(): Promise<void> {
 
   // Rounds alternate the reference and the node, each on a fresh folder, after `sync`, so that
   // neither pays for the write-back of the other's files; the median ratio is the figure.
-  const rounds = Number(process.argv[3] ?? 3);
+  const rounds = Number(process.argv[3] ?? 5);
   const ratios: number[] = [];
   let rssAfterSeries = 0;
   for (let round = 1; round <= rounds; round++) {
