@@ -89,7 +89,9 @@ export interface InstanceWrite {
  * The store stage (ARCHITECTURE.md): streams each instance to a temp file under
  * `<dataDir>/tmp/`, checks its header from the bytes kept while writing, renames it atomically
  * to a name the node made, fsyncs the file and its folder, and indexes it in one transaction
- * with its audit row. Never holds a whole instance in memory; idempotent on re-send.
+ * with its audit row, which runs while the fsyncs are in flight; the result resolves once both
+ * are done (PRODUCT.md 1), and a failed fsync withdraws the row. Never holds a whole instance in
+ * memory; idempotent on re-send.
  */
 export class InstanceStore {
   private readonly index: InstanceIndex;
@@ -377,7 +379,8 @@ export class InstanceStore {
 
   /**
    * Header check (from the bytes kept in memory), re-send check, then the written file is
-   * renamed to its final name and fsynced with its folder, then the index transaction.
+   * renamed to its final name, and the index transaction runs while the file and its folder are
+   * fsynced; resolves once both are done.
    */
   private async finalize(
     file: InstanceFileWriter,
