@@ -249,12 +249,20 @@ export class InstanceStore {
     let withdrawn = 0;
     for (const row of this.index.newestRows(limit)) {
       if (await this.fileIntact(row)) continue;
-      this.index.withdraw(row, 'its file was missing or short at start (the node stopped while filing it)');
-      await fs.rm(path.join(this.dataDir, row.file_path), { force: true });
+      await this.withdrawHeld(
+        row,
+        'its file was missing or short at start (the node stopped while filing it)',
+      );
       withdrawn++;
     }
     if (withdrawn > 0) this.opts.logger.warn('store.rows.withdrawn', { instances: withdrawn });
     return withdrawn;
+  }
+
+  /** Withdraws a row whose file is lost (InstanceIndex.withdraw) and removes what is left of the file. */
+  private async withdrawHeld(row: InstanceRow, reason: string): Promise<void> {
+    this.index.withdraw(row, reason);
+    await fs.rm(path.join(this.dataDir, row.file_path), { force: true });
   }
 
   /**
@@ -435,8 +443,7 @@ export class InstanceStore {
           this.index.recordDuplicate(facts, held, peer, source);
           return this.duplicate(facts, held, peer, source, receivedAt);
         }
-        this.index.withdraw(held, 'its file is missing or not the size indexed; a re-send replaces it');
-        await fs.rm(path.join(this.dataDir, held.file_path), { force: true });
+        await this.withdrawHeld(held, 'its file is missing or not the size indexed; a re-send replaces it');
       }
     } catch (e) {
       await file.discard();

@@ -18,6 +18,13 @@ import {
   type SyntheticOptions,
 } from './syntheticInstance';
 
+/** SOP Instance, Series and Study Instance UIDs under one root, for an instance sent twice. */
+const uidsOf = (n: number) => ({
+  sopInstanceUid: `1.2.826.0.1.${n}.1`,
+  seriesInstanceUid: `1.2.826.0.1.${n}.2`,
+  studyInstanceUid: `1.2.826.0.1.${n}.3`,
+});
+
 const peer: PeerInfo = {
   callingAeTitle: 'MODALITY',
   calledAeTitle: 'PACSAI',
@@ -138,11 +145,7 @@ describe('InstanceStore', () => {
   });
 
   test('the same instance on two associations at once is kept once; one answer says duplicate', async () => {
-    const uids = {
-      sopInstanceUid: '1.2.826.0.1.99.1',
-      seriesInstanceUid: '1.2.826.0.1.99.2',
-      studyInstanceUid: '1.2.826.0.1.99.3',
-    };
+    const uids = uidsOf(99);
     const [a, b] = await Promise.all([sendDimse(store, uids), sendDimse(store, uids)]);
     expect([a.result.duplicate, b.result.duplicate].sort()).toEqual([false, true]);
     expect(a.result.filePath).toBe(b.result.filePath);
@@ -442,11 +445,7 @@ describe('InstanceStore', () => {
     });
 
     test('a re-send while the first copy is being filed waits; it is filed itself when the first fsync fails', async () => {
-      const uids = {
-        sopInstanceUid: '1.2.826.0.1.88.1',
-        seriesInstanceUid: '1.2.826.0.1.88.2',
-        studyInstanceUid: '1.2.826.0.1.88.3',
-      };
+      const uids = uidsOf(88);
       const hold = holdNextSync();
       const first = sendDimse(store, uids);
       await hold.started;
@@ -467,11 +466,7 @@ describe('InstanceStore', () => {
     });
 
     test('a re-send while the first copy is being filed is a duplicate once the first is durable', async () => {
-      const uids = {
-        sopInstanceUid: '1.2.826.0.1.89.1',
-        seriesInstanceUid: '1.2.826.0.1.89.2',
-        studyInstanceUid: '1.2.826.0.1.89.3',
-      };
+      const uids = uidsOf(89);
       const hold = holdNextSync();
       const first = sendDimse(store, uids);
       await hold.started;
