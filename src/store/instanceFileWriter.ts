@@ -2,6 +2,7 @@ import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { LimitExceededError, OutOfResourcesError, type NodeError } from '../pipeline/errors';
+import type { SyncWritePolicy } from './syncWritePolicy';
 
 /** Options of one temp-file write. */
 export interface InstanceFileWriterOptions {
@@ -17,6 +18,11 @@ export interface InstanceFileWriterOptions {
   precheck?: () => Promise<void>;
   /** Called once when `maxBytes` is exceeded, after the temp file was removed. */
   onLimitExceeded?: (e: LimitExceededError) => void;
+  /**
+   * Where the writes run: on the event loop while the policy allows it, otherwise (and without
+   * a policy) on the thread pool.
+   */
+  syncWrites?: SyncWritePolicy;
 }
 
 /** How a write ended. */
@@ -180,11 +186,23 @@ export class InstanceFileWriter extends Writable {
   }
 
   /**
-   * One write at a time (the Writable calls `_writev` again only after `callback`): while it
-   * runs, later data waits in the stream's buffer, so 'drain' bounds memory. Concurrent
-   * positional writes were measured and not kept (docs/performance.md "Ingest").
+   * One write at a time (the Writable calls `_writev` again only after `callback`): while a
+   * thread-pool write runs, later data waits in the stream's buffer, so 'drain' bounds memory.
+   * A synchronous write (the policy's choice, normally) returns before the next chunk arrives.
+   * Concurrent positional writes were measured and not kept (docs/performance.md "Ingest").
    */
   private writeThen(fh: fs.FileHandle, buffers: Buffer[], callback: () => void): void {
+    const policy = this.opts.syncWrites;
+    if (policy?.useSync()) {
+      try {
+        policy.timed(() => writeAllSync(fh.fd, buffers));
+      } catch (e) {
+        this.writing = this.fail(e).then(() => callback());
+        return;
+      }
+      callback();
+      return;
+    }
     this.writing = writeAll(fh, buffers).then(
       () => callback(),
       (e: unknown) => void this.fail(e).then(() => callback()),
@@ -222,24 +240,43 @@ export class InstanceFileWriter extends Writable {
 
 /** writev until every byte is written (a regular file may take fewer bytes than asked). */
 async function writeAll(fh: fs.FileHandle, buffers: Buffer[]): Promise<void> {
+  let left = totalLength(buffers);
+  while (left > 0) {
+    const { bytesWritten } = await fh.writev(buffers);
+    buffers = afterWritten(buffers, bytesWritten);
+    left -= bytesWritten;
+  }
+}
+
+/** The same, on the calling thread (writev(2) into the page cache). */
+function writeAllSync(fd: number, buffers: Buffer[]): void {
+  let left = totalLength(buffers);
+  while (left > 0) {
+    const bytesWritten = fsSync.writevSync(fd, buffers);
+    buffers = afterWritten(buffers, bytesWritten);
+    left -= bytesWritten;
+  }
+}
+
+function totalLength(buffers: Buffer[]): number {
   let total = 0;
   for (const b of buffers) total += b.length;
-  let { bytesWritten } = await fh.writev(buffers);
-  while (bytesWritten < total) {
-    if (bytesWritten <= 0) throw new OutOfResourcesError('the instance could not be written (no progress)');
-    let skip = bytesWritten;
-    const rest: Buffer[] = [];
-    for (const b of buffers) {
-      if (skip >= b.length) skip -= b.length;
-      else {
-        rest.push(skip > 0 ? b.subarray(skip) : b);
-        skip = 0;
-      }
+  return total;
+}
+
+/** The bytes of `buffers` after the first `bytesWritten`; throws when a write made no progress. */
+function afterWritten(buffers: Buffer[], bytesWritten: number): Buffer[] {
+  if (bytesWritten <= 0) throw new OutOfResourcesError('the instance could not be written (no progress)');
+  let skip = bytesWritten;
+  const rest: Buffer[] = [];
+  for (const b of buffers) {
+    if (skip >= b.length) skip -= b.length;
+    else {
+      rest.push(skip > 0 ? b.subarray(skip) : b);
+      skip = 0;
     }
-    buffers = rest;
-    total -= bytesWritten;
-    ({ bytesWritten } = await fh.writev(buffers));
   }
+  return rest;
 }
 
 function toNodeError(e: unknown): NodeError {

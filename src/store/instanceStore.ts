@@ -18,6 +18,7 @@ import { FreeSpaceGuard } from './freeSpace';
 import { InstanceFileWriter } from './instanceFileWriter';
 import { InstanceIndex, type IndexResult } from './instanceIndex';
 import { PreparedTempFile } from './preparedTempFile';
+import { SyncWritePolicy, type SyncWritePolicyOptions } from './syncWritePolicy';
 import {
   INSTANCES_DIR,
   INSTANCE_FOLDERS,
@@ -47,6 +48,11 @@ export interface InstanceStoreOptions {
   minFreeMb: number;
   /** dimse.maxMessageBytes: largest dataset one C-STORE may carry. */
   maxMessageBytes: number;
+  /**
+   * Where temp-file writes run (SyncWritePolicy): by default on the event loop until a write
+   * stalls; `false` keeps them all on the thread pool.
+   */
+  syncWrites?: Omit<SyncWritePolicyOptions, 'onStall'> | false;
 }
 
 /** A C-STORE dataset about to arrive (the command said what it is). */
@@ -106,6 +112,8 @@ export class InstanceStore {
    * settles once the outcome is known (the row kept, or withdrawn).
    */
   private readonly filing = new Map<string, Promise<void>>();
+  /** Shared by every temp-file write, so one stalled write moves them all to the thread pool. */
+  private readonly syncWrites: SyncWritePolicy | undefined;
 
   constructor(private readonly opts: InstanceStoreOptions) {
     this.dataDir = path.resolve(opts.dataDir);
@@ -113,6 +121,17 @@ export class InstanceStore {
     this.index = new InstanceIndex(opts.db, opts.audit);
     this.recoveryWindowMs = opts.recoveryWindowMs ?? 60 * 60 * 1000;
     this.freeSpace = new FreeSpaceGuard({ dir: this.dataDir, minFreeMb: opts.minFreeMb, clock: opts.clock });
+    this.syncWrites =
+      opts.syncWrites === false
+        ? undefined
+        : new SyncWritePolicy({
+            ...opts.syncWrites,
+            onStall: (writeMs, cooldownMs) =>
+              opts.logger.warn('store.write.stalled', {
+                writeMs: Math.round(writeMs),
+                threadPoolSeconds: cooldownMs / 1000,
+              }),
+          });
     fsSync.mkdirSync(this.tempDir, { recursive: true });
     makeInstanceFolders(path.join(this.dataDir, INSTANCES_DIR));
   }
@@ -321,6 +340,7 @@ export class InstanceStore {
       }),
       maxBytes: this.opts.maxMessageBytes,
       precheck: () => this.assertFreeSpace(),
+      syncWrites: this.syncWrites,
       onLimitExceeded: o.onLimitExceeded,
     });
     const result = (async () => {
@@ -368,6 +388,7 @@ export class InstanceStore {
       tempPath: newTempPath(this.dataDir),
       maxBytes: options.maxBytes ?? this.opts.maxMessageBytes,
       precheck: () => this.assertFreeSpace(),
+      syncWrites: this.syncWrites,
     });
     try {
       await pipeline(input, stream);

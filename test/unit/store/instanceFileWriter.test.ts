@@ -8,6 +8,7 @@ import {
   InstanceFileWriter,
   type InstanceFileWriterOptions,
 } from '../../../src/store/instanceFileWriter';
+import { SyncWritePolicy } from '../../../src/store/syncWritePolicy';
 import { tempDir } from '../../helpers/env';
 
 /** What the wrapped file handle saw. */
@@ -314,6 +315,162 @@ describe('InstanceFileWriter', () => {
       expect(fs.existsSync(tempPath)).toBe(false);
       await sleep(50); // any late rejection would have surfaced by now
       expect(unhandled).toEqual([]);
+    });
+  });
+  describe('writes on the event loop (SyncWritePolicy)', () => {
+    type WritevSync = (fd: number, buffers: readonly NodeJS.ArrayBufferView[], position?: number) => number;
+    const realWritevSync = fs.writevSync.bind(fs) as WritevSync;
+    let t: number;
+    let stalls: number[];
+    let policy: SyncWritePolicy;
+    /** The synchronous writev calls: bytes asked, bytes taken. */
+    let syncCalls: Array<{ asked: number; took: number }>;
+    /** Replaces one call (1-based) of writevSync; null: the real one. */
+    let syncBehaviour: (
+      call: number,
+      fd: number,
+      buffers: readonly NodeJS.ArrayBufferView[],
+    ) => number | null;
+
+    beforeEach(() => {
+      t = 0;
+      stalls = [];
+      syncCalls = [];
+      syncBehaviour = () => null;
+      policy = new SyncWritePolicy({
+        now: () => t,
+        stallMs: 20,
+        cooldownMs: 1_000,
+        onStall: (ms) => stalls.push(ms),
+      });
+      jest.spyOn(fs, 'writevSync').mockImplementation(((
+        fd: number,
+        buffers: readonly NodeJS.ArrayBufferView[],
+      ) => {
+        const asked = buffers.reduce((n, b) => n + b.byteLength, 0);
+        const took = syncBehaviour(syncCalls.length + 1, fd, buffers) ?? realWritevSync(fd, buffers);
+        syncCalls.push({ asked, took });
+        return took;
+      }) as typeof fs.writevSync);
+    });
+    afterEach(() => jest.restoreAllMocks());
+
+    test('every chunk is written synchronously, in order behind the prefix; no thread-pool write', async () => {
+      const chunks = chunksOf(randomSizes(21, 3 * 1024 * 1024, 100 * 1024));
+      const { fh, probe } = await instrumentedHandle(tempPath);
+      const w = writer({ opened: async () => fh, syncWrites: policy });
+      await send(w, chunks);
+      const out = await w.outcome();
+      expect(out.error).toBeNull();
+      expect(probe.calls).toBe(0);
+      expect(syncCalls.length).toBeGreaterThan(0);
+      // Each write() reaches the disk before it returns: nothing waits in the stream's buffer.
+      expect(syncCalls.length).toBeGreaterThanOrEqual(chunks.length - 5);
+      const expected = Buffer.concat([prefix, ...chunks]);
+      expect(out.head.equals(expected.subarray(0, HEAD_BYTES))).toBe(true);
+      await w.commit(path.join(dir, 'instance.dcm'), async () => {});
+      expect(fs.readFileSync(path.join(dir, 'instance.dcm')).equals(expected)).toBe(true);
+    });
+
+    test('a short synchronous write is completed right after the bytes it took', async () => {
+      const chunks = chunksOf(randomSizes(9, 512 * 1024, 64 * 1024));
+      syncBehaviour = (_call, fd, buffers) => {
+        const asked = buffers.reduce((n, b) => n + b.byteLength, 0);
+        if (asked <= 1) return null;
+        let left = Math.ceil(asked / 2);
+        const part: Buffer[] = [];
+        for (const b of buffers as Buffer[]) {
+          if (left === 0) break;
+          part.push(b.subarray(0, left));
+          left -= Math.min(left, b.length);
+        }
+        return realWritevSync(fd, part);
+      };
+      const w = writer({ syncWrites: policy });
+      await send(w, chunks);
+      const out = await w.outcome();
+      expect(out.error).toBeNull();
+      expect(syncCalls.length).toBeGreaterThan(2 * chunks.length);
+      expect(syncCalls.every((c) => c.took < c.asked || c.asked <= 1)).toBe(true);
+      expect(fs.readFileSync(w.filePath).equals(Buffer.concat([prefix, ...chunks]))).toBe(true);
+      await w.discard();
+    });
+
+    test.each([
+      ['EIO', /could not be written \(EIO\)/],
+      ['ENOSPC', /disk is full.*ENOSPC/],
+    ])(
+      '%s from a synchronous write: reported, temp file removed, later data discarded',
+      async (code, message) => {
+        syncBehaviour = (call) => {
+          if (call === 3) throw Object.assign(new Error(`${code}: injected write failure`), { code });
+          return null;
+        };
+        const w = writer({ syncWrites: policy });
+        await send(w, chunksOf(Array<number>(12).fill(40 * 1024)));
+        const out = await w.outcome();
+        expect(out.error).toBeInstanceOf(OutOfResourcesError);
+        expect(out.error!.message).toMatch(message);
+        expect(syncCalls).toHaveLength(2); // nothing written after the failure
+        expect(fs.existsSync(tempPath)).toBe(false);
+        await expect(w.commit(path.join(dir, 'instance.dcm'), async () => {})).rejects.toBe(out.error);
+        await w.discard();
+        expect(fs.readdirSync(dir)).toEqual([]);
+      },
+    );
+
+    test('the size limit removes the temp file before it is reported', async () => {
+      const seen: boolean[] = [];
+      const w = writer({
+        syncWrites: policy,
+        maxBytes: 300 * 1024,
+        onLimitExceeded: () => seen.push(fs.existsSync(tempPath)),
+      });
+      await send(w, chunksOf(Array<number>(10).fill(64 * 1024)));
+      const out = await w.outcome();
+      expect(out.error).toBeInstanceOf(LimitExceededError);
+      expect(seen).toEqual([false]);
+      expect(syncCalls.reduce((n, c) => n + c.took, 0)).toBeLessThanOrEqual(prefix.length + 300 * 1024);
+    });
+
+    test('a stalled write moves the rest of the file, and the next writers, to the thread pool until the cool-down ends', async () => {
+      const chunks = chunksOf(randomSizes(13, 1024 * 1024, 64 * 1024));
+      syncBehaviour = (call) => {
+        if (call === 2) t += 50; // the disk pushes back
+        return null;
+      };
+      const first = await instrumentedHandle(tempPath);
+      const w = writer({ opened: async () => first.fh, syncWrites: policy });
+      await send(w, chunks);
+      expect((await w.outcome()).error).toBeNull();
+      expect(stalls).toEqual([50]);
+      expect(syncCalls).toHaveLength(2);
+      expect(first.probe.calls).toBeGreaterThan(0); // the rest went to the thread pool
+      await w.commit(path.join(dir, 'first.dcm'), async () => {});
+      expect(fs.readFileSync(path.join(dir, 'first.dcm')).equals(Buffer.concat([prefix, ...chunks]))).toBe(
+        true,
+      );
+
+      // Another writer during the cool-down: thread pool only.
+      tempPath = path.join(dir, 'second.tmp');
+      const second = await instrumentedHandle(tempPath);
+      const w2 = writer({ opened: async () => second.fh, syncWrites: policy });
+      await send(w2, chunksOf([70 * 1024, 3]));
+      expect((await w2.outcome()).error).toBeNull();
+      expect(syncCalls).toHaveLength(2);
+      expect(second.probe.calls).toBeGreaterThan(0);
+      await w2.discard();
+
+      // Once it is over, on the event loop again.
+      t += 1_000;
+      tempPath = path.join(dir, 'third.tmp');
+      const third = await instrumentedHandle(tempPath);
+      const w3 = writer({ opened: async () => third.fh, syncWrites: policy });
+      await send(w3, chunksOf([70 * 1024, 3]));
+      expect((await w3.outcome()).error).toBeNull();
+      expect(syncCalls.length).toBeGreaterThan(2);
+      expect(third.probe.calls).toBe(0);
+      await w3.discard();
     });
   });
 });

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { AuditLog } from '../../../src/audit';
 import { openDatabase, type Db } from '../../../src/db/openDatabase';
 import { SeriesRepository } from '../../../src/db/seriesRepository';
-import { silentLogger } from '../../../src/logging/logger';
+import { silentLogger, type Logger } from '../../../src/logging/logger';
 import { FakeClock } from '../../../src/pipeline/clock';
 import { DatasetInvalidError, LimitExceededError, OutOfResourcesError } from '../../../src/pipeline/errors';
 import type { PeerInfo } from '../../../src/pipeline/types';
@@ -366,6 +366,55 @@ describe('InstanceStore', () => {
       store.storePart10Stream(Readable.from([bytes.subarray(0, 200)]), peer, 'stow'),
     ).rejects.toBeInstanceOf(DatasetInvalidError);
     expect(tmpFiles()).toEqual([]);
+  });
+
+  test('temp-file writes run on the event loop; a stalled one is logged and the next go to the thread pool', async () => {
+    let t = 0;
+    const warnings: Array<{ event: string; fields?: Record<string, unknown> }> = [];
+    const logger: Logger = {
+      ...silentLogger,
+      warn: (event, fields) => void warnings.push({ event, fields }),
+      child: () => logger,
+    };
+    const s = makeStore({ logger, syncWrites: { now: () => t, stallMs: 20, cooldownMs: 5_000 } });
+    const realWritevSync = fs.writevSync.bind(fs);
+    let syncWrites = 0;
+    const onLoop = jest.spyOn(fs, 'writevSync').mockImplementation(((fd: number, b: Buffer[]) => {
+      if (++syncWrites === 1) t += 40; // the disk pushes back once
+      return realWritevSync(fd, b);
+    }) as typeof fs.writevSync);
+    // FileHandle.prototype is not exported by node:fs/promises: taken from an open handle.
+    const probe = await fs.promises.open(__filename, 'r');
+    const fileHandleProto = Object.getPrototypeOf(probe) as { writev(): Promise<unknown> };
+    await probe.close();
+    const onPool = jest.spyOn(fileHandleProto, 'writev');
+    try {
+      const first = await sendDimse(s, { sopInstanceUid: '1.2.826.0.1.77.1', rows: 256, columns: 256 });
+      expect(onLoop).toHaveBeenCalled();
+      expect(warnings).toEqual([
+        { event: 'store.write.stalled', fields: { writeMs: 40, threadPoolSeconds: 5 } },
+      ]);
+      expect(onPool).not.toHaveBeenCalled();
+      const second = await sendDimse(s, { sopInstanceUid: '1.2.826.0.1.77.2', rows: 256, columns: 256 });
+      expect(syncWrites).toBe(1);
+      expect(onPool).toHaveBeenCalled();
+      for (const r of [first, second]) {
+        expect(fs.readFileSync(r.result.filePath).subarray(-r.sent.length).equals(r.sent)).toBe(true);
+      }
+    } finally {
+      jest.restoreAllMocks();
+    }
+  });
+
+  test('syncWrites: false keeps every temp-file write on the thread pool', async () => {
+    const onLoop = jest.spyOn(fs, 'writevSync');
+    try {
+      const r = await sendDimse(makeStore({ syncWrites: false }));
+      expect(onLoop).not.toHaveBeenCalled();
+      expect(fs.readFileSync(r.result.filePath).subarray(-r.sent.length)).toEqual(r.sent);
+    } finally {
+      jest.restoreAllMocks();
+    }
   });
 
   describe('the index transaction runs while the fsyncs are in flight', () => {
