@@ -83,12 +83,18 @@ export class InstanceFileWriter extends Writable {
         fileSize: (this.opts.prefix?.length ?? 0) + this.bytes,
         error,
       });
-      this.once('finish', () => resolve(outcome(this.error)));
-      this.once('close', () =>
+      let settled = false;
+      this.once('finish', () => {
+        settled = true;
+        resolve(outcome(this.error));
+      });
+      // After 'finish' (the usual case) there is nothing left to report: no head copy, no error.
+      this.once('close', () => {
+        if (settled) return;
         resolve(
           outcome(this.error ?? new OutOfResourcesError('the transfer ended before the last fragment')),
-        ),
-      );
+        );
+      });
     });
   }
 
