@@ -7,6 +7,9 @@ const common = {
   moduleFileExtensions: ['ts', 'js', 'json'],
 };
 module.exports = {
+  // One temp folder per run, removed at the end (tests leave nothing behind in /tmp).
+  globalSetup: '<rootDir>/test/globalTmp.ts',
+  globalTeardown: '<rootDir>/test/globalTmpTeardown.ts',
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
