@@ -1,0 +1,203 @@
+/**
+ * Where the ingest time goes (docs/performance.md "Ingest"). DCMTK storescu pushes N synthetic
+ * 512x512 16-bit CT instances on one association to DCMTK storescp and to the node's own DIMSE
+ * SCP (src/receive, in this process) in front of a stand-in store that adds one stage at a time:
+ *
+ *   drop        the data set is read and dropped: the receive loop alone
+ *   pool        written to a temp file on the thread pool (fs.writev), renamed, closed
+ *   loop        written on the event loop (fs.writevSync), renamed, closed
+ *   pool+fsync  as pool, with the fsyncs of the file and its folder before the answer
+ *   loop+fsync  as loop, with the same fsyncs: what the store does, without its checks and index
+ *
+ * Each round pushes to storescp and to every stage (a fresh receiver each, the order rotated
+ * per round), each after a 100-instance warm-up and `sync`, and prints images/s with the ratio
+ * to storescp's rate in the same round; then the medians per stage.
+ *
+ *   npx tsc -p tsconfig.json --outDir /tmp/benchbuild
+ *   NODE_PATH=$PWD/node_modules node /tmp/benchbuild/bench/ingestStages.js [instances=300] [rounds=3]
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { nodeConfigSchema } from '../src/config/nodeConfigSchema';
+import { silentLogger } from '../src/logging/logger';
+import type { ReceivedInstance } from '../src/pipeline/types';
+import { DimseServer } from '../src/receive/dimseServer';
+import type { InstanceSink } from '../src/receive/types';
+import { DCMTK_ENV, freePort, generateSeries, run, stop, waitForEcho } from './ingestKit';
+
+const STAGES = ['drop', 'pool', 'loop', 'pool+fsync', 'loop+fsync'] as const;
+type Stage = (typeof STAGES)[number];
+
+/** writev(2); a short write (not expected on a local disk) is finished from a joined copy. */
+function writeAllSync(fd: number, buffers: Buffer[]): void {
+  const total = buffers.reduce((n, b) => n + b.length, 0);
+  let done = fs.writevSync(fd, buffers);
+  if (done === total) return;
+  const all = Buffer.concat(buffers);
+  while (done < total) {
+    const n = fs.writeSync(fd, all, done);
+    if (n <= 0) throw new Error('no progress');
+    done += n;
+  }
+}
+
+/** A store that does only what `stage` says, in a folder of its own. */
+function standInStore(stage: Stage, dir: string): InstanceSink {
+  const dirFd = fs.openSync(dir, 'r');
+  let n = 0;
+  return {
+    storeStream(o) {
+      let done!: (i: ReceivedInstance) => void;
+      let failed!: (e: Error) => void;
+      const result = new Promise<ReceivedInstance>((resolve, reject) => {
+        done = resolve;
+        failed = reject;
+      });
+      // The SCP reads nothing of it but the promise; the events sink below ignores it.
+      const instance = { sopInstanceUid: o.sopInstanceUid, peer: o.peer } as ReceivedInstance;
+      if (stage === 'drop') {
+        const stream = new Writable({
+          writev: (_chunks, cb) => cb(),
+          final: (cb) => {
+            cb();
+            done(instance);
+          },
+        });
+        return { stream, result, cancel: () => stream.destroy() };
+      }
+      const file = path.join(dir, `${n++}.tmp`);
+      const fd = fs.openSync(file, 'wx', 0o640);
+      const onLoop = stage.startsWith('loop');
+      const stream = new Writable({
+        highWaterMark: 256 * 1024,
+        writev(chunks, cb) {
+          const buffers = chunks.map((c) => c.chunk as Buffer);
+          if (onLoop) {
+            writeAllSync(fd, buffers);
+            return cb();
+          }
+          const asked = buffers.reduce((k, b) => k + b.length, 0);
+          fs.writev(fd, buffers, (e, written) =>
+            cb(e ?? (written === asked ? null : new Error('short write'))),
+          );
+        },
+        final(cb) {
+          cb();
+          fs.renameSync(file, file.replace(/\.tmp$/, '.dcm'));
+          const answer = () => fs.close(fd, () => done(instance));
+          if (!stage.endsWith('fsync')) return answer();
+          let left = 2;
+          const one = (e: Error | null) => (e ? failed(e) : --left === 0 && answer());
+          fs.fsync(fd, one);
+          fs.fsync(dirFd, one);
+        },
+      });
+      return { stream, result, cancel: () => stream.destroy() };
+    },
+    prepareTempFile: () => ({ discard: async () => undefined }),
+  };
+}
+
+/** Starts the SCP with the stand-in store on a free port. */
+async function startStage(stage: Stage, dir: string): Promise<{ port: number; server: DimseServer }> {
+  fs.mkdirSync(dir, { recursive: true });
+  const server = new DimseServer({
+    config: nodeConfigSchema.parse({ dimse: { port: 0, host: '127.0.0.1' } }),
+    sink: standInStore(stage, dir),
+    events: { instanceStored: () => undefined, associationEnded: () => undefined },
+    audit: { record: () => undefined },
+    logger: silentLogger,
+  });
+  const { port } = await server.listen();
+  return { port, server };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+async function main(): Promise<void> {
+  const count = Number(process.argv[2] ?? 300);
+  const rounds = Number(process.argv[3] ?? 3);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pacs-ai-node-stages-'));
+  const input = path.join(work, 'in');
+  const warmup = path.join(work, 'warmup');
+  fs.mkdirSync(input);
+  fs.mkdirSync(warmup);
+  generateSeries(input, count);
+  generateSeries(warmup, 100);
+  const push = (port: number, dir: string) => [
+    '-aet',
+    'BENCH',
+    '-aec',
+    'PACSAI',
+    '-R',
+    '127.0.0.1',
+    String(port),
+    '+sd',
+    dir,
+  ];
+  /** Warm-up, sync, then the timed push; images/s. */
+  const measure = async (port: number): Promise<number> => {
+    const warm = await run('storescu', push(port, warmup), 600_000);
+    if (warm.code !== 0) throw new Error(`storescu (warm-up) failed: ${warm.stderr}`);
+    await run('sync', [], 120_000);
+    const timed = await run('storescu', push(port, input), 600_000);
+    if (timed.code !== 0) throw new Error(`storescu failed: ${timed.stderr}`);
+    return count / (timed.ms / 1000);
+  };
+
+  console.log(`${count} synthetic CT instances (512x512x16) per push, one association, ${rounds} rounds`);
+  const ratios = new Map<Stage, number[]>(STAGES.map((s) => [s, []]));
+  const rates = new Map<string, number[]>();
+  for (let round = 1; round <= rounds; round++) {
+    const order: Array<Stage | 'storescp'> = ['storescp', ...STAGES];
+    for (let i = 0; i < round - 1; i++) order.push(order.shift()!);
+    const rate = new Map<string, number>();
+    for (const who of order) {
+      const dir = path.join(work, `${who.replace('+', '-')}-${round}`);
+      if (who === 'storescp') {
+        fs.mkdirSync(dir);
+        const port = await freePort();
+        const scp = spawn('storescp', ['-aet', 'PACSAI', '-od', dir, String(port)], {
+          env: DCMTK_ENV,
+          stdio: 'ignore',
+        });
+        await waitForEcho(port, 'PACSAI');
+        rate.set(who, await measure(port));
+        await stop(scp);
+      } else {
+        const { port, server } = await startStage(who, dir);
+        rate.set(who, await measure(port));
+        await server.close();
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    const ref = rate.get('storescp')!;
+    const parts = [`storescp ${ref.toFixed(0)}`];
+    for (const s of STAGES) {
+      const r = rate.get(s)!;
+      ratios.get(s)!.push(r / ref);
+      parts.push(`${s} ${r.toFixed(0)} (${(r / ref).toFixed(2)})`);
+    }
+    for (const [who, r] of rate) rates.set(who, [...(rates.get(who) ?? []), r]);
+    console.log(`round ${round} (images/s, ratio to storescp): ${parts.join('; ')}`);
+  }
+  console.log(
+    `medians: storescp ${median(rates.get('storescp')!).toFixed(0)} images/s; ` +
+      STAGES.map(
+        (s) =>
+          `${s} ${median(rates.get(s)!).toFixed(0)} images/s, ratio ${median(ratios.get(s)!).toFixed(2)}`,
+      ).join('; '),
+  );
+  fs.rmSync(work, { recursive: true, force: true });
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exitCode = 1;
+});
