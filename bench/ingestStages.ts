@@ -8,7 +8,11 @@
  *   loop        written on the event loop (fs.writevSync), renamed, closed
  *   pool+fsync  as pool, with the fsyncs of the file and its folder before the answer
  *   loop+fsync  as loop, with the same fsyncs: what the store does, without its checks and index
+ *   store       the node's InstanceStore itself (src/store: header checks, re-send check, rename
+ *               into instances/, fsyncs, index and audit rows), with its own SQLite database
  *
+ * All stages run in this one process, so V8 optimises the store's code over the rounds as it
+ * would in a node in service; the series assembler, metrics and logging of `serve` are not in.
  * Each round pushes to storescp and to every stage (a fresh receiver each, the order rotated
  * per round), each after a 100-instance warm-up and `sync`, and prints images/s with the ratio
  * to storescp's rate in the same round; then the medians per stage.
@@ -21,14 +25,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { AuditLog } from '../src/audit';
 import { nodeConfigSchema } from '../src/config/nodeConfigSchema';
+import { openDatabase } from '../src/db/openDatabase';
 import { silentLogger } from '../src/logging/logger';
+import { systemClock } from '../src/pipeline/clock';
 import type { ReceivedInstance } from '../src/pipeline/types';
 import { DimseServer } from '../src/receive/dimseServer';
 import type { InstanceSink } from '../src/receive/types';
+import { InstanceStore } from '../src/store';
 import { DCMTK_ENV, freePort, generateSeries, run, stop, waitForEcho } from './ingestKit';
 
-const STAGES = ['drop', 'pool', 'loop', 'pool+fsync', 'loop+fsync'] as const;
+const STAGES = ['drop', 'pool', 'loop', 'pool+fsync', 'loop+fsync', 'store'] as const;
 type Stage = (typeof STAGES)[number];
 
 /** writev(2); a short write (not expected on a local disk) is finished from a joined copy. */
@@ -44,8 +52,31 @@ function writeAllSync(fd: number, buffers: Buffer[]): void {
   }
 }
 
+/** The node's store on a fresh data directory (database closed by `close`). */
+function realStore(dir: string): { sink: InstanceSink; close: () => void } {
+  const db = openDatabase(path.join(dir, 'pacs-ai-node.sqlite'), {
+    migrationsDir: path.join(process.cwd(), 'migrations'),
+  });
+  const store = new InstanceStore({
+    dataDir: dir,
+    db,
+    audit: new AuditLog(db, systemClock),
+    clock: systemClock,
+    logger: silentLogger,
+    minFreeMb: 0,
+    maxMessageBytes: 1024 * 1024 * 1024,
+  });
+  return {
+    sink: store,
+    close: () => {
+      void store.close();
+      db.close();
+    },
+  };
+}
+
 /** A store that does only what `stage` says, in a folder of its own. */
-function standInStore(stage: Stage, dir: string): InstanceSink {
+function standInStore(stage: Exclude<Stage, 'store'>, dir: string): InstanceSink {
   const dirFd = fs.openSync(dir, 'r');
   let n = 0;
   return {
@@ -102,17 +133,21 @@ function standInStore(stage: Stage, dir: string): InstanceSink {
 }
 
 /** Starts the SCP with the stand-in store on a free port. */
-async function startStage(stage: Stage, dir: string): Promise<{ port: number; server: DimseServer }> {
+async function startStage(
+  stage: Stage,
+  dir: string,
+): Promise<{ port: number; server: DimseServer; close: () => void }> {
   fs.mkdirSync(dir, { recursive: true });
+  const real = stage === 'store' ? realStore(dir) : null;
   const server = new DimseServer({
     config: nodeConfigSchema.parse({ dimse: { port: 0, host: '127.0.0.1' } }),
-    sink: standInStore(stage, dir),
+    sink: real?.sink ?? standInStore(stage as Exclude<Stage, 'store'>, dir),
     events: { instanceStored: () => undefined, associationEnded: () => undefined },
     audit: { record: () => undefined },
     logger: silentLogger,
   });
   const { port } = await server.listen();
-  return { port, server };
+  return { port, server, close: () => real?.close() };
 }
 
 const median = (xs: number[]): number => {
@@ -171,9 +206,10 @@ async function main(): Promise<void> {
         rate.set(who, await measure(port));
         await stop(scp);
       } else {
-        const { port, server } = await startStage(who, dir);
+        const { port, server, close } = await startStage(who, dir);
         rate.set(who, await measure(port));
         await server.close();
+        close();
       }
       fs.rmSync(dir, { recursive: true, force: true });
     }
