@@ -53,7 +53,7 @@ function writeAllSync(fd: number, buffers: Buffer[]): void {
 }
 
 /** The node's store on a fresh data directory (database closed by `close`). */
-function realStore(dir: string): { sink: InstanceSink; close: () => void } {
+function realStore(dir: string): { sink: InstanceSink; openFolders: () => Promise<void>; close: () => void } {
   const db = openDatabase(path.join(dir, 'pacs-ai-node.sqlite'), {
     migrationsDir: path.join(process.cwd(), 'migrations'),
   });
@@ -68,6 +68,7 @@ function realStore(dir: string): { sink: InstanceSink; close: () => void } {
   });
   return {
     sink: store,
+    openFolders: () => store.openFolders(),
     close: () => {
       void store.close();
       db.close();
@@ -139,6 +140,7 @@ async function startStage(
 ): Promise<{ port: number; server: DimseServer; close: () => void }> {
   fs.mkdirSync(dir, { recursive: true });
   const real = stage === 'store' ? realStore(dir) : null;
+  await real?.openFolders();
   const server = new DimseServer({
     config: nodeConfigSchema.parse({ dimse: { port: 0, host: '127.0.0.1' } }),
     sink: real?.sink ?? standInStore(stage as Exclude<Stage, 'store'>, dir),

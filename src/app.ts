@@ -330,6 +330,7 @@ export function createApp(opts: AppOptions): App {
       await store.withdrawUnfiledRows();
       const orphans = await store.recoverOrphanFiles();
       if (orphans.reindexed + orphans.removed > 0) logger.info('app.store.orphans', orphans);
+      await store.openFolders();
       assembler.resume();
       const resumed = orch.resume();
       if (resumed > 0) logger.info('app.jobs.resumed', { jobs: resumed });

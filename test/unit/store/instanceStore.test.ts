@@ -406,6 +406,18 @@ describe('InstanceStore', () => {
     }
   });
 
+  test('openFolders opens the 256 instance folders ahead; close closes them', async () => {
+    const openFds = () => fs.readdirSync('/proc/self/fd').length;
+    const s = makeStore();
+    const before = openFds();
+    await s.openFolders();
+    expect(openFds() - before).toBe(256);
+    await sendDimse(s); // its folder is among them: no new descriptor kept
+    expect(openFds() - before).toBe(256);
+    await s.close();
+    expect(openFds()).toBe(before);
+  });
+
   test('syncWrites: false keeps every temp-file write on the thread pool', async () => {
     const onLoop = jest.spyOn(fs, 'writevSync');
     try {
