@@ -129,7 +129,6 @@ function standInStore(stage: Exclude<Stage, 'store'>, dir: string): InstanceSink
       });
       return { stream, result, cancel: () => stream.destroy() };
     },
-    prepareTempFile: () => ({ discard: async () => undefined }),
   };
 }
 

@@ -27,7 +27,7 @@ import { evaluateAssociationRequest, type AssociationPolicy } from './associatio
 import { CStoreStatus, cStoreStatusFor } from './cStoreStatusFor';
 import { ContextResult, negotiatePresentationContexts } from './negotiatePresentationContexts';
 import { PduParser } from './pduParser';
-import type { DimseLimits, InstanceSink, PreparedTempFileHandle, SeriesEvents } from './types';
+import type { DimseLimits, InstanceSink, SeriesEvents } from './types';
 
 type InstanceWrite = ReturnType<InstanceSink['storeStream']>;
 
@@ -110,8 +110,6 @@ export class NodeScp {
   private staging: Buffer | null = null;
   private stagingBytes = 0;
   private incoming: IncomingDataSet | null = null;
-  /** The temp file opened for the next C-STORE (after each response), or null. */
-  private spare: PreparedTempFileHandle | null = null;
   /** Operations whose response is not sent yet; A-RELEASE-RP waits for them. */
   private readonly pending = new Set<Promise<void>>();
   private paused = false;
@@ -301,9 +299,7 @@ export class NodeScp {
   private releaseRequested(): void {
     this.state = 'releasing';
     this.parser.stop();
-    void Promise.all([...this.pending]).then(async () => {
-      // The prepared temp file is gone before the peer hears the association is over.
-      await this.discardSpare();
+    void Promise.all([...this.pending]).then(() => {
       if (this.closing) return;
       this.sock.write(encodeReleaseRp());
       this.end('association.released', { instancesStored: this.stored });
@@ -432,10 +428,7 @@ export class NodeScp {
         );
         return;
       }
-      const tempFile = this.spare;
-      this.spare = null;
       const write = this.ctx.sink.storeStream({
-        tempFile,
         sopClassUid: command.affectedSopClassUid,
         sopInstanceUid: command.affectedSopInstanceUid,
         transferSyntaxUid: context.transferSyntaxUid,
@@ -495,11 +488,6 @@ export class NodeScp {
         this.respond(contextId, command, answer.status, answer.errorComment);
       },
     );
-    // The next C-STORE's temp file is created while the sender reads its next file.
-    void answered.then(() => {
-      if (this.state === 'accepted' && !this.closing && !this.spare)
-        this.spare = this.ctx.sink.prepareTempFile();
-    });
     this.pending.add(answered);
     void answered.finally(() => this.pending.delete(answered));
   }
@@ -572,16 +560,9 @@ export class NodeScp {
     this.sock.once('close', () => clearTimeout(t));
   }
 
-  private discardSpare(): Promise<void> {
-    const spare = this.spare;
-    this.spare = null;
-    return spare ? spare.discard() : Promise.resolve();
-  }
-
   private onClose(): void {
     this.closing = true;
     this.parser.stop();
-    void this.discardSpare();
     if (this.state === 'accepted' || this.state === 'releasing') {
       this.end('association.aborted', { by: 'connection-closed', instancesStored: this.stored });
     }
@@ -606,7 +587,6 @@ export class NodeScp {
       this.incoming = null;
       this.staging = null;
       this.stagingBytes = 0;
-      void this.discardSpare();
     }
     this.ctx.audit.record({
       event,

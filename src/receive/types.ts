@@ -14,17 +14,7 @@ export interface InstanceSink {
     peer: PeerInfo;
     source: InstanceSource;
     onLimitExceeded?: (e: Error) => void;
-    /** A temp file from `prepareTempFile`, taken by this write. */
-    tempFile?: PreparedTempFileHandle | null;
   }): { stream: Writable; result: Promise<ReceivedInstance>; cancel(): void };
-  /** Opens a temp file ahead of the next C-STORE of an association (off its acknowledgement path). */
-  prepareTempFile(): PreparedTempFileHandle;
-}
-
-/** A temp file opened ahead; a C-STORE write takes it, or the SCP discards it at association end. */
-export interface PreparedTempFileHandle {
-  /** Closes and removes the file unless a write took it. */
-  discard(): Promise<void>;
 }
 
 /** What the SCP tells the assembler (src/assemble's SeriesAssembler, wired in src/app.ts). */

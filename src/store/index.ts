@@ -6,7 +6,6 @@ export {
   type InstanceWrite,
 } from './instanceStore';
 export { InstanceFileWriter, type WriteOutcome } from './instanceFileWriter';
-export { PreparedTempFile } from './preparedTempFile';
 export { buildFileMetaInformation, type FileMetaInput } from './fileMetaInformation';
 export { validateHeader, type InstanceFacts, type HeaderExpectation } from './validateHeader';
 export { checkDatasetStructure } from './checkDatasetStructure';

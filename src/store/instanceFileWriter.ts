@@ -2,14 +2,15 @@ import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { LimitExceededError, OutOfResourcesError, type NodeError } from '../pipeline/errors';
+import { createFileSync, type OpenFile } from './openFile';
 import type { SyncWritePolicy } from './syncWritePolicy';
 
 /** Options of one temp-file write. */
 export interface InstanceFileWriterOptions {
   /** The temp file to create (must not exist); a name the node made. */
   tempPath: string;
-  /** The file at `tempPath` when it was opened ahead (PreparedTempFile.take()); otherwise created here. */
-  opened?: () => Promise<fs.FileHandle>;
+  /** The file at `tempPath`, opened by the caller (tests); otherwise created here (createFileSync). */
+  opened?: () => Promise<OpenFile>;
   /** Bytes written before the first chunk (preamble + File Meta Information). */
   prefix?: Buffer;
   /** Largest number of chunk bytes accepted (the prefix is not counted). */
@@ -54,7 +55,7 @@ export const HEAD_BYTES = 64 * 1024;
  * Destroying it before then (association aborted) closes and removes the temp file.
  */
 export class InstanceFileWriter extends Writable {
-  private fh: fs.FileHandle | null = null;
+  private fh: OpenFile | null = null;
   /** Where the file is now: the temp path, then the final path once renamed. */
   private path: string;
   private committed = false;
@@ -151,9 +152,9 @@ export class InstanceFileWriter extends Writable {
       const opened = this.opts.opened?.();
       try {
         await this.opts.precheck?.();
-        this.fh = opened ? await opened : await fs.open(this.path, 'wx', 0o640);
+        this.fh = opened ? await opened : createFileSync(this.path);
       } catch (e) {
-        // A prepared file is closed and removed like one made here.
+        // A file opened by the caller is closed and removed like one made here.
         if (opened && !this.fh) this.fh = await opened.catch(() => null);
         await this.fail(e);
       }
@@ -197,7 +198,7 @@ export class InstanceFileWriter extends Writable {
    * A synchronous write (the policy's choice, normally) returns before the next chunk arrives.
    * Concurrent positional writes were measured and not kept (docs/performance.md "Ingest").
    */
-  private writeThen(fh: fs.FileHandle, buffers: Buffer[], callback: () => void): void {
+  private writeThen(fh: OpenFile, buffers: Buffer[], callback: () => void): void {
     const policy = this.opts.syncWrites;
     if (policy?.useSync()) {
       try {
@@ -245,7 +246,7 @@ export class InstanceFileWriter extends Writable {
 }
 
 /** writev until every byte is written (a regular file may take fewer bytes than asked). */
-async function writeAll(fh: fs.FileHandle, buffers: Buffer[]): Promise<void> {
+async function writeAll(fh: OpenFile, buffers: Buffer[]): Promise<void> {
   let left = totalLength(buffers);
   while (left > 0) {
     const { bytesWritten } = await fh.writev(buffers);

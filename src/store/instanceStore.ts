@@ -17,7 +17,6 @@ import { buildFileMetaInformation } from './fileMetaInformation';
 import { FreeSpaceGuard } from './freeSpace';
 import { InstanceFileWriter } from './instanceFileWriter';
 import { InstanceIndex, type IndexResult } from './instanceIndex';
-import { PreparedTempFile } from './preparedTempFile';
 import { SyncWritePolicy, type SyncWritePolicyOptions } from './syncWritePolicy';
 import {
   INSTANCES_DIR,
@@ -67,11 +66,6 @@ export interface StoreStreamOptions {
   source: InstanceSource;
   /** Called when the dataset exceeds dimse.maxMessageBytes, once its temp file is gone (the SCP aborts). */
   onLimitExceeded?: (e: LimitExceededError) => void;
-  /**
-   * A temp file opened ahead by `prepareTempFile` (taken here; the receive stage holds it as an
-   * opaque handle); otherwise one is created.
-   */
-  tempFile?: { discard(): Promise<void> } | null;
 }
 
 /** One instance being received: write the dataset bytes to `stream`, await `result`. */
@@ -328,10 +322,8 @@ export class InstanceStore {
    * "DICM" and a File Meta Information group built from the command (PS3.10 7.1).
    */
   storeStream(o: StoreStreamOptions): InstanceWrite {
-    const tempFile = o.tempFile instanceof PreparedTempFile ? o.tempFile : null;
     const stream = new InstanceFileWriter({
-      tempPath: tempFile?.path ?? newTempPath(this.dataDir),
-      opened: tempFile ? () => tempFile.take() : undefined,
+      tempPath: newTempPath(this.dataDir),
       prefix: buildFileMetaInformation({
         mediaStorageSopClassUid: o.sopClassUid,
         mediaStorageSopInstanceUid: o.sopInstanceUid,
@@ -364,14 +356,6 @@ export class InstanceStore {
     result.catch(() => undefined); // the caller may be gone (association aborted)
     // Once every byte arrived, finalize owns the file (it commits or discards it).
     return { stream, result, cancel: () => void (stream.writableFinished || stream.destroy()) };
-  }
-
-  /**
-   * Opens a temp file ahead of the next C-STORE of an association (see PreparedTempFile); the
-   * caller hands it to `storeStream` or discards it.
-   */
-  prepareTempFile(): PreparedTempFile {
-    return new PreparedTempFile(newTempPath(this.dataDir));
   }
 
   /**

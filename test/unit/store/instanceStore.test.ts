@@ -8,7 +8,7 @@ import { silentLogger, type Logger } from '../../../src/logging/logger';
 import { FakeClock } from '../../../src/pipeline/clock';
 import { DatasetInvalidError, LimitExceededError, OutOfResourcesError } from '../../../src/pipeline/errors';
 import type { PeerInfo } from '../../../src/pipeline/types';
-import { InstanceStore, PreparedTempFile, type InstanceStoreOptions } from '../../../src/store';
+import { InstanceStore, type InstanceStoreOptions } from '../../../src/store';
 import { tempDir } from '../../helpers/env';
 import {
   CT_IMAGE_STORAGE,
@@ -52,17 +52,11 @@ describe('InstanceStore', () => {
   }
 
   /** Sends one synthetic instance down the DIMSE path, in small chunks like PDVs. */
-  async function sendDimse(
-    s: InstanceStore,
-    o: SyntheticOptions = {},
-    tamper?: (ds: Buffer) => Buffer,
-    tempFile?: PreparedTempFile,
-  ) {
+  async function sendDimse(s: InstanceStore, o: SyntheticOptions = {}, tamper?: (ds: Buffer) => Buffer) {
     const { bytes, dataset } = syntheticPart10(o);
     let ds = datasetOf(bytes);
     if (tamper) ds = tamper(ds);
     const w = s.storeStream({
-      tempFile,
       sopClassUid: CT_IMAGE_STORAGE,
       sopInstanceUid: String(dataset.SOPInstanceUID),
       transferSyntaxUid: EXPLICIT_VR_LE,
@@ -236,41 +230,44 @@ describe('InstanceStore', () => {
     expect(tmpFiles()).toEqual([]);
   });
 
-  describe('a temp file prepared ahead of the next C-STORE', () => {
-    const whenOpened = async () => {
-      for (let i = 0; i < 100 && tmpFiles().length === 0; i++) await new Promise((r) => setTimeout(r, 5));
-    };
+  describe('the temp file is created and closed on the event loop', () => {
+    afterEach(() => jest.restoreAllMocks());
 
-    test('the next data set is written into it and filed; tmp/ is empty afterwards', async () => {
-      const spare = store.prepareTempFile();
-      await whenOpened();
-      expect(tmpFiles()).toEqual([path.basename(spare.path)]);
-      const { result, sent } = await sendDimse(store, {}, undefined, spare);
+    test('created when the C-STORE begins, closed synchronously once filed; tmp/ is empty afterwards', async () => {
+      const onPool = jest.spyOn(fs.promises, 'open');
+      const created = jest.spyOn(fs, 'openSync');
+      const closed = jest.spyOn(fs, 'closeSync');
+      const { result, sent } = await sendDimse(store, {});
+      expect(onPool).not.toHaveBeenCalled();
+      const temp = created.mock.calls.filter(([p]) => String(p).startsWith(path.join(dataDir, 'tmp')));
+      expect(temp).toHaveLength(1);
+      expect(temp[0]!.slice(1)).toEqual(['wx', 0o640]);
+      const fd = created.mock.results[created.mock.calls.indexOf(temp[0]!)]!.value as number;
+      expect(closed.mock.calls.some(([c]) => c === fd)).toBe(true);
       expect(fs.readFileSync(result.filePath).subarray(-sent.length).equals(sent)).toBe(true);
       expect(tmpFiles()).toEqual([]);
-      // Taken once: discarding it afterwards leaves the filed instance alone.
-      await spare.discard();
-      expect(fs.existsSync(result.filePath)).toBe(true);
     });
 
-    test('discard (association over) closes and removes it, even while it is still being opened', async () => {
-      await store.prepareTempFile().discard();
-      const late = store.prepareTempFile();
-      await late.discard();
-      expect(tmpFiles()).toEqual([]);
-    });
-
-    test('refused for free disk below the watermark: the prepared file is removed too', async () => {
+    test('refused for free disk below the watermark: no temp file is made or left', async () => {
       const full = makeStore({ minFreeMb: Number.MAX_SAFE_INTEGER });
-      const spare = full.prepareTempFile();
-      await expect(sendDimse(full, {}, undefined, spare)).rejects.toBeInstanceOf(OutOfResourcesError);
+      await expect(sendDimse(full, {})).rejects.toBeInstanceOf(OutOfResourcesError);
       expect(tmpFiles()).toEqual([]);
     });
 
-    test('a prepared file whose open failed fails that one write, clearly', async () => {
-      fs.writeFileSync(path.join(dataDir, 'tmp', 'taken.part'), 'x');
-      const clash = new PreparedTempFile(path.join(dataDir, 'tmp', 'taken.part'));
-      await expect(sendDimse(store, {}, undefined, clash)).rejects.toThrow(/could not be written \(EEXIST\)/);
+    test('a temp file that cannot be created fails that one write, clearly; the next is stored', async () => {
+      const realOpenSync = fs.openSync.bind(fs);
+      let failed = false;
+      jest.spyOn(fs, 'openSync').mockImplementation(((p: fs.PathLike, ...rest: unknown[]) => {
+        if (!failed && String(p).startsWith(path.join(dataDir, 'tmp'))) {
+          failed = true;
+          throw Object.assign(new Error('EACCES: permission denied, open'), { code: 'EACCES' });
+        }
+        return (realOpenSync as (...a: unknown[]) => number)(p, ...rest);
+      }) as typeof fs.openSync);
+      await expect(sendDimse(store, {})).rejects.toThrow(/could not be written \(EACCES\)/);
+      const next = await sendDimse(store, {});
+      expect(fs.existsSync(next.result.filePath)).toBe(true);
+      expect(tmpFiles()).toEqual([]);
     });
   });
 
@@ -383,11 +380,7 @@ describe('InstanceStore', () => {
       if (++syncWrites === 1) t += 40; // the disk pushes back once
       return realWritevSync(fd, b);
     }) as typeof fs.writevSync);
-    // FileHandle.prototype is not exported by node:fs/promises: taken from an open handle.
-    const probe = await fs.promises.open(__filename, 'r');
-    const fileHandleProto = Object.getPrototypeOf(probe) as { writev(): Promise<unknown> };
-    await probe.close();
-    const onPool = jest.spyOn(fileHandleProto, 'writev');
+    const onPool = jest.spyOn(fs, 'writev');
     try {
       const first = await sendDimse(s, { sopInstanceUid: '1.2.826.0.1.77.1', rows: 256, columns: 256 });
       expect(onLoop).toHaveBeenCalled();
@@ -430,27 +423,25 @@ describe('InstanceStore', () => {
   });
 
   describe('the index transaction runs while the fsyncs are in flight', () => {
-    /** FileHandle.prototype (not exported by node:fs/promises), to hold or fail fh.sync(). */
-    let fileHandleProto: { sync(): Promise<void> };
-    beforeAll(async () => {
-      const fh = await fs.promises.open(__filename, 'r');
-      fileHandleProto = Object.getPrototypeOf(fh) as { sync(): Promise<void> };
-      await fh.close();
-    });
     afterEach(() => jest.restoreAllMocks());
 
-    /** Holds the next fh.sync() until `release` is called with nothing (success) or an error. */
+    /**
+     * Holds the next fsync of an instance file (`fs.fsync`, which the temp file's OpenFile calls;
+     * the folder's fsync is bound at load and not caught) until `release` is called with nothing
+     * (success) or an error.
+     */
     function holdNextSync(): { started: Promise<void>; release: (e?: Error) => void } {
-      const original = fileHandleProto.sync;
+      const original = fs.fsync.bind(fs);
       let release!: (e?: Error) => void;
       let started!: () => void;
       const startedP = new Promise<void>((r) => (started = r));
-      jest.spyOn(fileHandleProto, 'sync').mockImplementationOnce(function (this: unknown) {
+      jest.spyOn(fs, 'fsync').mockImplementationOnce(((
+        fd: number,
+        cb: (e: NodeJS.ErrnoException | null) => void,
+      ) => {
         started();
-        return new Promise<void>((resolve, reject) => {
-          release = (e) => (e ? reject(e) : resolve(original.call(this)));
-        });
-      });
+        release = (e) => (e ? cb(e) : original(fd, cb));
+      }) as typeof fs.fsync);
       return { started: startedP, release: (e) => release(e) };
     }
     const eio = () => Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO', errno: -5 });
