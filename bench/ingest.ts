@@ -28,7 +28,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { DCMTK_ENV, freePort, generateLarge, generateSeries, run, stop, waitForEcho } from './ingestKit';
+import { freePort, generateLarge, generateSeries, run, startStorescp, stop, storescuPush } from './ingestKit';
 
 const ROOT = process.cwd();
 const BIN = path.join(ROOT, 'bin', 'pacs-ai-node.js');
@@ -84,17 +84,7 @@ async function main(): Promise<void> {
   console.log(
     `${count} synthetic CT instances (512x512x16), ${mb.toFixed(0)} MiB, in ${input}; ${warmupCount} more to warm up each receiver`,
   );
-  const push = (port: number, dir = input) => [
-    '-aet',
-    'BENCH',
-    '-aec',
-    'PACSAI',
-    '-R',
-    '127.0.0.1',
-    String(port),
-    '+sd',
-    dir,
-  ];
+  const push = (port: number, dir = input) => storescuPush(port, dir);
 
   // Rounds alternate the reference and the node, each on a fresh folder, after `sync`, so that
   // neither pays for the write-back of the other's files; the median ratio is the figure.
@@ -105,12 +95,7 @@ async function main(): Promise<void> {
     // DCMTK storescp: the reference (writes the files, acknowledges without fsync).
     const scpDir = path.join(work, `storescp-${round}`);
     fs.mkdirSync(scpDir);
-    const scpPort = await freePort();
-    const storescp = spawn('storescp', ['-aet', 'PACSAI', '-od', scpDir, String(scpPort)], {
-      env: DCMTK_ENV,
-      stdio: 'ignore',
-    });
-    await waitForEcho(scpPort, 'PACSAI');
+    const { port: scpPort, child: storescp } = await startStorescp(scpDir);
     await run('storescu', push(scpPort, warmup), 600_000);
     await run('sync', [], 120_000);
     const ref = await run('storescu', push(scpPort), 600_000);

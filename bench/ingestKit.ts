@@ -162,3 +162,19 @@ export function stop(child: ChildProcess): Promise<void> {
     child.kill('SIGTERM');
   });
 }
+
+/** storescu's arguments for one push of every file in `dir`, on one association (called AE PACSAI). */
+export function storescuPush(port: number, dir: string): string[] {
+  return ['-aet', 'BENCH', '-aec', 'PACSAI', '-R', '127.0.0.1', String(port), '+sd', dir];
+}
+
+/** DCMTK storescp writing into `dir` (no fsync: the reference) on a free port, once it answers C-ECHO. */
+export async function startStorescp(dir: string): Promise<{ port: number; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn('storescp', ['-aet', 'PACSAI', '-od', dir, String(port)], {
+    env: DCMTK_ENV,
+    stdio: 'ignore',
+  });
+  await waitForEcho(port, 'PACSAI');
+  return { port, child };
+}

@@ -20,7 +20,6 @@
  *   npx tsc -p tsconfig.json --outDir /tmp/benchbuild
  *   NODE_PATH=$PWD/node_modules node /tmp/benchbuild/bench/ingestStages.js [instances=300] [rounds=3]
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,7 +33,7 @@ import type { ReceivedInstance } from '../src/pipeline/types';
 import { DimseServer } from '../src/receive/dimseServer';
 import type { InstanceSink } from '../src/receive/types';
 import { InstanceStore } from '../src/store';
-import { DCMTK_ENV, freePort, generateSeries, run, stop, waitForEcho } from './ingestKit';
+import { generateSeries, run, startStorescp, stop, storescuPush } from './ingestKit';
 
 const STAGES = ['drop', 'pool', 'loop', 'pool+fsync', 'loop+fsync', 'store'] as const;
 type Stage = (typeof STAGES)[number];
@@ -166,17 +165,7 @@ async function main(): Promise<void> {
   fs.mkdirSync(warmup);
   generateSeries(input, count);
   generateSeries(warmup, 100);
-  const push = (port: number, dir: string) => [
-    '-aet',
-    'BENCH',
-    '-aec',
-    'PACSAI',
-    '-R',
-    '127.0.0.1',
-    String(port),
-    '+sd',
-    dir,
-  ];
+  const push = storescuPush;
   /** Warm-up, sync, then the timed push; images/s. */
   const measure = async (port: number): Promise<number> => {
     const warm = await run('storescu', push(port, warmup), 600_000);
@@ -198,14 +187,9 @@ async function main(): Promise<void> {
       const dir = path.join(work, `${who.replace('+', '-')}-${round}`);
       if (who === 'storescp') {
         fs.mkdirSync(dir);
-        const port = await freePort();
-        const scp = spawn('storescp', ['-aet', 'PACSAI', '-od', dir, String(port)], {
-          env: DCMTK_ENV,
-          stdio: 'ignore',
-        });
-        await waitForEcho(port, 'PACSAI');
+        const { port, child } = await startStorescp(dir);
         rate.set(who, await measure(port));
-        await stop(scp);
+        await stop(child);
       } else {
         const { port, server, close } = await startStage(who, dir);
         rate.set(who, await measure(port));
