@@ -20,8 +20,8 @@
  * warm-up of 500 slowed storescp more than the node, so the default stays 100
  * (docs/performance.md "Ingest"). BENCH_NODE_ARGS adds node options to the served process (e.g. --cpu-prof).
  *
- * It uses node built-ins only (the instances are written by hand, PS3.10), so no NODE_PATH is
- * needed.
+ * It uses node built-ins and the tests' element writer (the instances are written by hand,
+ * PS3.10), so no NODE_PATH is needed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';

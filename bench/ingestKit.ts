@@ -1,12 +1,14 @@
 /**
  * What the ingest benches share (bench/ingest.ts, bench/ingestStages.ts): synthetic CT series
- * written by hand (PS3.10, node built-ins only), and running DCMTK's tools.
+ * written by hand (PS3.10; node built-ins and the tests' element writer only), and running DCMTK's
+ * tools.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { explicitVrElement as element } from '../test/helpers/elementBytes';
 
 export const DCMTK_ENV = { ...process.env, TCP_NODELAY: '1' };
 const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
@@ -14,17 +16,6 @@ const EXPLICIT_VR_LE = '1.2.840.10008.1.2.1';
 
 const uid = (): string => `2.25.${BigInt(`0x${crypto.randomUUID().replace(/-/g, '')}`).toString(10)}`;
 
-/** One Explicit VR Little Endian element (PS3.5 7.1.2). */
-function element(group: number, elem: number, vr: string, value: Buffer): Buffer {
-  const long = ['OB', 'OW', 'SQ', 'UN', 'UT'].includes(vr);
-  const h = Buffer.alloc(long ? 12 : 8);
-  h.writeUInt16LE(group, 0);
-  h.writeUInt16LE(elem, 2);
-  h.write(vr, 4, 'latin1');
-  if (long) h.writeUInt32LE(value.length, 8);
-  else h.writeUInt16LE(value.length, 6);
-  return Buffer.concat([h, value]);
-}
 const text = (s: string, pad = ' '): Buffer => Buffer.from(s.length % 2 ? s + pad : s, 'latin1');
 const ui = (s: string): Buffer => text(s, '\0');
 const us = (n: number): Buffer => {

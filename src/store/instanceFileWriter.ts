@@ -9,8 +9,8 @@ import type { SyncWritePolicy } from './syncWritePolicy';
 export interface InstanceFileWriterOptions {
   /** The temp file to create (must not exist); a name the node made. */
   tempPath: string;
-  /** The file at `tempPath`, opened by the caller (tests); otherwise created here (createFileSync). */
-  opened?: () => Promise<OpenFile>;
+  /** Creates the file at `tempPath` once the precheck passed; default createFileSync (tests wrap it). */
+  open?: (tempPath: string) => OpenFile;
   /** Bytes written before the first chunk (preamble + File Meta Information). */
   prefix?: Buffer;
   /** Largest number of chunk bytes accepted (the prefix is not counted). */
@@ -149,13 +149,10 @@ export class InstanceFileWriter extends Writable {
 
   override _construct(callback: (error?: Error | null) => void): void {
     void (async () => {
-      const opened = this.opts.opened?.();
       try {
         await this.opts.precheck?.();
-        this.fh = opened ? await opened : createFileSync(this.path);
+        this.fh = (this.opts.open ?? createFileSync)(this.path);
       } catch (e) {
-        // A file opened by the caller is closed and removed like one made here.
-        if (opened && !this.fh) this.fh = await opened.catch(() => null);
         await this.fail(e);
       }
       callback();

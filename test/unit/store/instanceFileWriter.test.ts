@@ -176,7 +176,7 @@ describe('InstanceFileWriter', () => {
   ])('chunks of random sizes land in order behind the prefix (%s)', async (_name, delayMs) => {
     const chunks = chunksOf(randomSizes(delayMs ? 7 : 42, 4 * 1024 * 1024, 100 * 1024));
     const handle = delayMs ? await instrumentedHandle(tempPath, { delayMs }) : null;
-    const w = writer({ opened: handle ? async () => handle.fh : undefined });
+    const w = writer({ open: handle ? () => handle.fh : undefined });
     await send(w, chunks);
     const out = await w.outcome();
     expect(out.error).toBeNull();
@@ -205,7 +205,7 @@ describe('InstanceFileWriter', () => {
   test('a short write is completed at the position right after the bytes it took', async () => {
     const chunks = chunksOf(randomSizes(3, 512 * 1024, 64 * 1024));
     const { fh, probe } = await instrumentedHandle(tempPath, { shortWrites: true, delayMs: 1 });
-    const w = writer({ opened: async () => fh });
+    const w = writer({ open: () => fh });
     await send(w, chunks);
     const out = await w.outcome();
     expect(out.error).toBeNull();
@@ -217,7 +217,7 @@ describe('InstanceFileWriter', () => {
   test('one write at a time; a slow disk holds the producer back through drain', async () => {
     const chunks = chunksOf(randomSizes(11, 6 * 1024 * 1024, 64 * 1024));
     const { fh, probe } = await instrumentedHandle(tempPath, { delayMs: 5 });
-    const w = writer({ opened: async () => fh });
+    const w = writer({ open: () => fh });
     let maxBuffered = 0;
     for (const c of chunks) {
       const more = w.write(c);
@@ -241,7 +241,7 @@ describe('InstanceFileWriter', () => {
       delayMs: 3,
       failAt: { call: 3, code: 'EIO' },
     });
-    const w = writer({ opened: async () => fh });
+    const w = writer({ open: () => fh });
     const first = chunks.slice(0, 20);
     const later = chunks.slice(20);
     for (const c of first) if (!w.write(c)) await once(w, 'drain');
@@ -262,7 +262,7 @@ describe('InstanceFileWriter', () => {
 
   test('ENOSPC from a write reports a full disk', async () => {
     const { fh } = await instrumentedHandle(tempPath, { failAt: { call: 1, code: 'ENOSPC' } });
-    const w = writer({ opened: async () => fh });
+    const w = writer({ open: () => fh });
     await send(w, chunksOf([1000, 70 * 1024, 5]));
     const out = await w.outcome();
     expect(out.error).toBeInstanceOf(OutOfResourcesError);
@@ -275,7 +275,7 @@ describe('InstanceFileWriter', () => {
     const seen: Array<{ error: unknown; fileExists: boolean; outstanding: number }> = [];
     const onLimitExceeded = (error: LimitExceededError) =>
       seen.push({ error, fileExists: fs.existsSync(tempPath), outstanding: probe.outstanding });
-    const w = writer({ opened: async () => fh, maxBytes: 300 * 1024, onLimitExceeded });
+    const w = writer({ open: () => fh, maxBytes: 300 * 1024, onLimitExceeded });
     await send(w, chunksOf(Array<number>(10).fill(64 * 1024)));
     const out = await w.outcome();
     expect(out.error).toBeInstanceOf(LimitExceededError);
@@ -300,7 +300,7 @@ describe('InstanceFileWriter', () => {
       ['a write then fails', { call: 2, code: 'EIO' }],
     ])('closes and removes the temp file (%s)', async (_name, failAt) => {
       const { fh, probe } = await instrumentedHandle(tempPath, { delayMs: 30, failAt });
-      const w = writer({ opened: async () => fh });
+      const w = writer({ open: () => fh });
       for (const c of chunksOf(Array<number>(8).fill(32 * 1024))) {
         w.write(c);
         await sleep(1);
@@ -358,7 +358,7 @@ describe('InstanceFileWriter', () => {
     test('every chunk is written synchronously, in order behind the prefix; no thread-pool write', async () => {
       const chunks = chunksOf(randomSizes(21, 3 * 1024 * 1024, 100 * 1024));
       const { fh, probe } = await instrumentedHandle(tempPath);
-      const w = writer({ opened: async () => fh, syncWrites: policy });
+      const w = writer({ open: () => fh, syncWrites: policy });
       await send(w, chunks);
       const out = await w.outcome();
       expect(out.error).toBeNull();
@@ -440,7 +440,7 @@ describe('InstanceFileWriter', () => {
         return null;
       };
       const first = await instrumentedHandle(tempPath);
-      const w = writer({ opened: async () => first.fh, syncWrites: policy });
+      const w = writer({ open: () => first.fh, syncWrites: policy });
       await send(w, chunks);
       expect((await w.outcome()).error).toBeNull();
       expect(stalls).toEqual([50]);
@@ -454,7 +454,7 @@ describe('InstanceFileWriter', () => {
       // Another writer during the cool-down: thread pool only.
       tempPath = path.join(dir, 'second.tmp');
       const second = await instrumentedHandle(tempPath);
-      const w2 = writer({ opened: async () => second.fh, syncWrites: policy });
+      const w2 = writer({ open: () => second.fh, syncWrites: policy });
       await send(w2, chunksOf([70 * 1024, 3]));
       expect((await w2.outcome()).error).toBeNull();
       expect(syncCalls).toHaveLength(2);
@@ -465,7 +465,7 @@ describe('InstanceFileWriter', () => {
       t += 1_000;
       tempPath = path.join(dir, 'third.tmp');
       const third = await instrumentedHandle(tempPath);
-      const w3 = writer({ opened: async () => third.fh, syncWrites: policy });
+      const w3 = writer({ open: () => third.fh, syncWrites: policy });
       await send(w3, chunksOf([70 * 1024, 3]));
       expect((await w3.outcome()).error).toBeNull();
       expect(syncCalls.length).toBeGreaterThan(2);
