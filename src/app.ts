@@ -145,6 +145,7 @@ export function createApp(opts: AppOptions): App {
     logger: logger.child({ stage: 'store' }),
     minFreeMb: config.storage.minFreeMb,
     maxMessageBytes: config.dimse.maxMessageBytes,
+    writeBackBytes: config.storage.writeBackKb * 1024,
   });
   const engine = new InferenceEngine({
     registry,

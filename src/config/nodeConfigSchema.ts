@@ -132,6 +132,12 @@ export const nodeConfigSchema = z
         minFreeMb: z.number().int().min(0).default(1024),
         /** Inputs are purged after this many days; results only once delivered. */
         retentionDays: z.number().positive().default(30),
+        /**
+         * Early write-back: while an instance arrives, an fdatasync of its temp file starts after
+         * every this many KiB (one at a time), so the fsync before the answer writes only the
+         * tail. 0 turns it off.
+         */
+        writeBackKb: z.number().int().min(0).default(256),
       })
       .strict()
       .default({}),

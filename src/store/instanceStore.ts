@@ -52,7 +52,21 @@ export interface InstanceStoreOptions {
    * stalls; `false` keeps them all on the thread pool.
    */
   syncWrites?: Omit<SyncWritePolicyOptions, 'onStall'> | false;
+  /**
+   * Early write-back (InstanceFileWriter): an fdatasync of each temp file starts on the thread
+   * pool after every this many bytes while the data still arrives. Default DEFAULT_WRITE_BACK_BYTES;
+   * 0 turns it off (the whole file is then written out by the fsync before the answer).
+   */
+  writeBackBytes?: number;
 }
+
+/**
+ * 256 KiB (storage.writeBackKb): with storescu pushing 512 KiB CT instances on this project's
+ * 2-vCPU VM, the time from an instance's last byte to its durable answer fell by 0.15 ms
+ * (median) and a 200 MiB instance's from 152 to 9 ms; the rate stayed within noise, and 128 KiB
+ * took more CPU from the receive for no shorter wait (docs/performance.md "Ingest").
+ */
+export const DEFAULT_WRITE_BACK_BYTES = 256 * 1024;
 
 /** A C-STORE dataset about to arrive (the command said what it is). */
 export interface StoreStreamOptions {
@@ -333,6 +347,7 @@ export class InstanceStore {
       maxBytes: this.opts.maxMessageBytes,
       precheck: () => this.assertFreeSpace(),
       syncWrites: this.syncWrites,
+      writeBackBytes: this.opts.writeBackBytes ?? DEFAULT_WRITE_BACK_BYTES,
       onLimitExceeded: o.onLimitExceeded,
     });
     const result = (async () => {
@@ -373,6 +388,7 @@ export class InstanceStore {
       maxBytes: options.maxBytes ?? this.opts.maxMessageBytes,
       precheck: () => this.assertFreeSpace(),
       syncWrites: this.syncWrites,
+      writeBackBytes: this.opts.writeBackBytes ?? DEFAULT_WRITE_BACK_BYTES,
     });
     try {
       await pipeline(input, stream);

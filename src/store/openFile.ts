@@ -10,6 +10,8 @@ export interface OpenFile {
   writev(buffers: Buffer[]): Promise<{ bytesWritten: number }>;
   /** fsync(2) on the thread pool. */
   sync(): Promise<void>;
+  /** fdatasync(2) on the thread pool (the early write-back while data still arrives). */
+  datasync(): Promise<void>;
   /** close(2); once. */
   close(): Promise<void>;
 }
@@ -31,6 +33,7 @@ export function createFileSync(file: string): OpenFile {
         fs.writev(fd, buffers, (e, bytesWritten) => (e ? reject(e) : resolve({ bytesWritten }))),
       ),
     sync: () => new Promise((resolve, reject) => fs.fsync(fd, (e) => (e ? reject(e) : resolve()))),
+    datasync: () => new Promise((resolve, reject) => fs.fdatasync(fd, (e) => (e ? reject(e) : resolve()))),
     close: async () => {
       if (closed) return;
       closed = true;

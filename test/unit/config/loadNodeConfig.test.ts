@@ -23,6 +23,14 @@ describe('node configuration', () => {
     expect(Object.isFrozen(c.dimse)).toBe(true);
   });
 
+  it('writes instances back early every 256 KiB unless storage.writeBackKb says otherwise', () => {
+    expect(loadNodeConfig(undefined).storage.writeBackKb).toBe(256);
+    expect(parseNodeConfig({ storage: { writeBackKb: 0 } }).storage.writeBackKb).toBe(0);
+    const p = problems(() => parseNodeConfig({ storage: { writeBackKb: -1 } }));
+    expect(p).toEqual([expect.stringMatching(/^storage\.writeBackKb: /)]);
+    expect(problems(() => parseNodeConfig({ storage: { writeBackKb: 1.5 } }))).toHaveLength(1);
+  });
+
   it('lists every problem with its path', () => {
     const p = problems(() =>
       parseNodeConfig({

@@ -473,4 +473,178 @@ describe('InstanceFileWriter', () => {
       await w3.discard();
     });
   });
+
+  describe('early write-back (writeBackBytes)', () => {
+    /** What the wrapped fdatasync saw. */
+    interface WriteBackProbe {
+      /** File size (fstat) when each call started. */
+      sizesAtCall: number[];
+      outstanding: number;
+      maxOutstanding: number;
+      /** fdatasync calls still outstanding when close() was called (null: not closed). */
+      outstandingAtClose: number | null;
+      /** Calls to the final fsync. */
+      fsyncs: number;
+    }
+
+    /**
+     * A file handle whose datasync() is counted and, per call, may wait for `gate` or fail
+     * with `failWith`; its close() records the datasync calls still outstanding.
+     */
+    async function handleWithWriteBack(o: { gate?: Promise<void>; failWith?: string } = {}) {
+      const fh = await fs.promises.open(tempPath, 'wx', 0o640);
+      const probe: WriteBackProbe = {
+        sizesAtCall: [],
+        outstanding: 0,
+        maxOutstanding: 0,
+        outstandingAtClose: null,
+        fsyncs: 0,
+      };
+      const handle = fh as unknown as {
+        datasync: () => Promise<void>;
+        sync: () => Promise<void>;
+        close: () => Promise<void>;
+      };
+      const realDatasync = handle.datasync.bind(fh);
+      const realSync = handle.sync.bind(fh);
+      const realClose = handle.close.bind(fh);
+      handle.datasync = async () => {
+        probe.sizesAtCall.push(fs.fstatSync(fh.fd).size);
+        probe.outstanding++;
+        probe.maxOutstanding = Math.max(probe.maxOutstanding, probe.outstanding);
+        try {
+          await o.gate;
+          if (o.failWith) {
+            throw Object.assign(new Error(`${o.failWith}: injected write-back failure`), {
+              code: o.failWith,
+            });
+          }
+          await realDatasync();
+        } finally {
+          probe.outstanding--;
+        }
+      };
+      handle.sync = () => {
+        probe.fsyncs++;
+        return realSync();
+      };
+      handle.close = () => {
+        probe.outstandingAtClose ??= probe.outstanding;
+        return realClose();
+      };
+      return { fh, probe };
+    }
+
+    /** Resolves once `condition` holds, looking every millisecond (the test's timeout bounds it). */
+    async function until(condition: () => boolean): Promise<void> {
+      while (!condition()) await sleep(1);
+    }
+
+    /**
+     * Writes each chunk, then waits until `idle` says no write-back is in flight (when given),
+     * so that how many start does not depend on how fast the disk is.
+     */
+    async function sendSlowly(w: InstanceFileWriter, chunks: Buffer[], idle?: () => boolean): Promise<void> {
+      for (const c of chunks) {
+        if (!w.write(c)) await once(w, 'drain');
+        await sleep(1);
+        if (idle) await until(idle);
+      }
+      w.end();
+    }
+
+    const loop = () =>
+      new SyncWritePolicy({ now: () => 0, stallMs: 20, cooldownMs: 1_000, onStall: () => {} });
+
+    test.each([
+      ['on the thread pool', undefined],
+      ['on the event loop', loop],
+    ])(
+      'an fdatasync starts after every writeBackBytes written (%s), and the file is whole',
+      async (_name, policy) => {
+        const { fh, probe } = await handleWithWriteBack();
+        const w = writer({ open: () => fh, writeBackBytes: 100 * 1024, syncWrites: policy?.() });
+        const chunks = chunksOf(Array<number>(16).fill(30 * 1024));
+        await sendSlowly(w, chunks, () => probe.outstanding === 0 && w.writableLength === 0);
+        expect((await w.outcome()).error).toBeNull();
+        // 480 KiB + prefix in chunks of 30 KiB: one write-back per 100 KiB or more since the last.
+        expect(probe.sizesAtCall.length).toBe(4);
+        let last = 0;
+        for (const size of probe.sizesAtCall) {
+          expect(size - last).toBeGreaterThanOrEqual(100 * 1024);
+          last = size;
+        }
+        await w.commit(path.join(dir, 'instance.dcm'), async () => {});
+        expect(probe.fsyncs).toBe(1);
+        expect(
+          fs.readFileSync(path.join(dir, 'instance.dcm')).equals(Buffer.concat([prefix, ...chunks])),
+        ).toBe(true);
+      },
+    );
+
+    test('one write-back at a time: none starts while one is in flight', async () => {
+      let release!: () => void;
+      const { fh, probe } = await handleWithWriteBack({ gate: new Promise((r) => (release = r)) });
+      const w = writer({ open: () => fh, writeBackBytes: 64 * 1024 });
+      await sendSlowly(w, chunksOf(Array<number>(10).fill(40 * 1024)));
+      expect((await w.outcome()).error).toBeNull();
+      expect(probe.sizesAtCall).toHaveLength(1);
+      release();
+      await w.commit(path.join(dir, 'instance.dcm'), async () => {});
+      expect(probe.maxOutstanding).toBe(1);
+    });
+
+    test('commit waits for the write-back in flight before it resolves', async () => {
+      let release!: () => void;
+      const { fh, probe } = await handleWithWriteBack({ gate: new Promise((r) => (release = r)) });
+      const w = writer({ open: () => fh, writeBackBytes: 64 * 1024 });
+      await sendSlowly(w, chunksOf([70 * 1024, 10]));
+      expect((await w.outcome()).error).toBeNull();
+      let committed = false;
+      const commit = w.commit(path.join(dir, 'instance.dcm'), async () => {}).then(() => (committed = true));
+      await sleep(30);
+      expect(probe.fsyncs).toBe(1); // the final fsync runs alongside
+      expect(committed).toBe(false);
+      release();
+      await commit;
+      expect(probe.outstanding).toBe(0);
+    });
+
+    test('a failed write-back fails the instance although the final fsync succeeds; the file is removed', async () => {
+      const { fh, probe } = await handleWithWriteBack({ failWith: 'EIO' });
+      const w = writer({ open: () => fh, writeBackBytes: 64 * 1024 });
+      await sendSlowly(w, chunksOf([70 * 1024, 10]));
+      expect((await w.outcome()).error).toBeNull();
+      const finalPath = path.join(dir, 'instance.dcm');
+      await expect(w.commit(finalPath, async () => {})).rejects.toThrow(/could not be written \(EIO\)/);
+      expect(probe.sizesAtCall).toHaveLength(1);
+      expect(fs.existsSync(finalPath)).toBe(false);
+      expect(fs.readdirSync(dir)).toEqual([]);
+    });
+
+    test('destroy closes the descriptor only after the write-back in flight returned', async () => {
+      let release!: () => void;
+      const { fh, probe } = await handleWithWriteBack({ gate: new Promise((r) => (release = r)) });
+      const w = writer({ open: () => fh, writeBackBytes: 64 * 1024 });
+      w.write(chunksOf([70 * 1024])[0]!);
+      await until(() => probe.outstanding === 1);
+      w.destroy();
+      await sleep(20);
+      expect(w.closed).toBe(false);
+      release();
+      if (!w.closed) await once(w, 'close');
+      expect(probe.outstandingAtClose).toBe(0);
+      expect(fs.existsSync(tempPath)).toBe(false);
+    });
+
+    test.each([0, undefined])('writeBackBytes %s: no write-back', async (writeBackBytes) => {
+      const { fh, probe } = await handleWithWriteBack();
+      const w = writer({ open: () => fh, writeBackBytes });
+      await sendSlowly(w, chunksOf(Array<number>(8).fill(64 * 1024)));
+      expect((await w.outcome()).error).toBeNull();
+      await w.commit(path.join(dir, 'instance.dcm'), async () => {});
+      expect(probe.sizesAtCall).toEqual([]);
+      expect(probe.fsyncs).toBe(1);
+    });
+  });
 });

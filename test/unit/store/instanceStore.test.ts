@@ -422,6 +422,41 @@ describe('InstanceStore', () => {
     }
   });
 
+  describe('early write-back (storage.writeBackKb)', () => {
+    afterEach(() => jest.restoreAllMocks());
+    const large = { rows: 512, columns: 512 }; // 512 KiB of pixel data
+
+    test('an instance larger than writeBackBytes is written back while it arrives (default 256 KiB)', async () => {
+      const datasync = jest.spyOn(fs, 'fdatasync');
+      const r = await sendDimse(store, large);
+      expect(datasync).toHaveBeenCalledTimes(1); // one in flight at a time; the chunks came in one go
+      expect(fs.readFileSync(r.result.filePath).subarray(-r.sent.length).equals(r.sent)).toBe(true);
+      await sendDimse(store); // 16x16: below the threshold
+      expect(datasync).toHaveBeenCalledTimes(1);
+    });
+
+    test('writeBackBytes: 0 turns it off', async () => {
+      const datasync = jest.spyOn(fs, 'fdatasync');
+      await sendDimse(makeStore({ writeBackBytes: 0 }), large);
+      expect(datasync).not.toHaveBeenCalled();
+    });
+
+    test('a failed write-back fails the instance: out of resources, row withdrawn, no file', async () => {
+      const eio = Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO', errno: -5 });
+      jest.spyOn(fs, 'fdatasync').mockImplementationOnce(((_fd: number, cb: (e: Error | null) => void) => {
+        setImmediate(() => cb(eio));
+      }) as unknown as typeof fs.fdatasync);
+      await expect(sendDimse(store, large)).rejects.toThrow(OutOfResourcesError);
+      expect(db.prepare('SELECT COUNT(*) AS n FROM instances').get()).toEqual({ n: 0 });
+      expect(auditOf('instance.withdrawn')).toHaveLength(1);
+      const files = fs
+        .readdirSync(path.join(dataDir, 'instances'))
+        .flatMap((d) => fs.readdirSync(path.join(dataDir, 'instances', d)));
+      expect(files).toEqual([]);
+      expect(tmpFiles()).toEqual([]);
+    });
+  });
+
   describe('the index transaction runs while the fsyncs are in flight', () => {
     afterEach(() => jest.restoreAllMocks());
 
