@@ -14,7 +14,6 @@
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { createApp } from '../src/app';
@@ -22,6 +21,7 @@ import { modelsInstall } from '../src/cli/modelsCommand';
 import { parseNodeConfig } from '../src/config/loadNodeConfig';
 import { silentLogger } from '../src/logging/logger';
 import { startOrthanc } from '../test/helpers/orthanc';
+import { workFolder } from './ingestKit';
 
 const run = promisify(execFile);
 const ROOT = process.cwd();
@@ -37,7 +37,7 @@ interface AuditRow {
 
 async function main(): Promise<void> {
   const runs = Number(process.argv[2] ?? 2);
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pacs-ai-node-e2e-'));
+  const work = workFolder('pacs-ai-node-e2e-');
   const modelsDir = path.join(work, 'models');
   fs.mkdirSync(path.join(modelsDir, 'brain-gwm'), { recursive: true });
   fs.copyFileSync(
@@ -115,7 +115,6 @@ async function main(): Promise<void> {
     await app.stop();
     await orthanc.stop();
   }
-  fs.rmSync(work, { recursive: true, force: true });
 }
 
 main().catch((e: unknown) => {

@@ -25,10 +25,18 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { freePort, generateLarge, generateSeries, run, startStorescp, stop, storescuPush } from './ingestKit';
+import {
+  freePort,
+  generateLarge,
+  generateSeries,
+  run,
+  startStorescp,
+  stop,
+  storescuPush,
+  workFolder,
+} from './ingestKit';
 
 const ROOT = process.cwd();
 const BIN = path.join(ROOT, 'bin', 'pacs-ai-node.js');
@@ -69,7 +77,7 @@ async function main(): Promise<void> {
   const count = Number(process.argv[2] ?? 300);
   if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'main.js')))
     throw new Error('run "npm run build" first (from the repository root)');
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pacs-ai-node-bench-'));
+  const work = workFolder('pacs-ai-node-bench-');
   const input = path.join(work, 'in');
   fs.mkdirSync(input);
   generateSeries(input, count);
@@ -151,7 +159,6 @@ async function main(): Promise<void> {
   console.log(
     `one ${(size / (1024 * 1024)).toFixed(0)} MiB instance: ${(big.ms / 1000).toFixed(2)} s; node peak RSS ${peak.toFixed(0)} MiB (after start ${baseline.toFixed(0)} MiB; target < 300 MB)`,
   );
-  fs.rmSync(work, { recursive: true, force: true });
 }
 
 main().catch((e: unknown) => {

@@ -1,16 +1,27 @@
 /**
  * What the ingest benches share (bench/ingest.ts, bench/ingestStages.ts): synthetic CT series
- * written by hand (PS3.10; node built-ins and the tests' element writer only), and running DCMTK's
- * tools.
+ * written by hand (PS3.10; node built-ins and the tests' element writer only), running DCMTK's
+ * tools, and a work folder (bench/e2e.ts uses that too).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { explicitVrElement as element } from '../test/helpers/elementBytes';
 
 export const DCMTK_ENV = { ...process.env, TCP_NODELAY: '1' };
+
+/**
+ * A fresh folder under the system temp folder for one bench run, removed when the process
+ * exits, after a failure too (a failed run used to leave hundreds of MiB behind).
+ */
+export function workFolder(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
 const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
 const EXPLICIT_VR_LE = '1.2.840.10008.1.2.1';
 

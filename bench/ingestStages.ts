@@ -21,7 +21,6 @@
  *   NODE_PATH=$PWD/node_modules node /tmp/benchbuild/bench/ingestStages.js [instances=300] [rounds=3]
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { AuditLog } from '../src/audit';
@@ -33,7 +32,7 @@ import type { ReceivedInstance } from '../src/pipeline/types';
 import { DimseServer } from '../src/receive/dimseServer';
 import type { InstanceSink } from '../src/receive/types';
 import { InstanceStore } from '../src/store';
-import { generateSeries, run, startStorescp, stop, storescuPush } from './ingestKit';
+import { generateSeries, run, startStorescp, stop, storescuPush, workFolder } from './ingestKit';
 
 const STAGES = ['drop', 'pool', 'loop', 'pool+fsync', 'loop+fsync', 'store'] as const;
 type Stage = (typeof STAGES)[number];
@@ -158,7 +157,7 @@ const median = (xs: number[]): number => {
 async function main(): Promise<void> {
   const count = Number(process.argv[2] ?? 300);
   const rounds = Number(process.argv[3] ?? 3);
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pacs-ai-node-stages-'));
+  const work = workFolder('pacs-ai-node-stages-');
   const input = path.join(work, 'in');
   const warmup = path.join(work, 'warmup');
   fs.mkdirSync(input);
@@ -215,7 +214,6 @@ async function main(): Promise<void> {
           `${s} ${median(rates.get(s)!).toFixed(0)} images/s, ratio ${median(ratios.get(s)!).toFixed(2)}`,
       ).join('; '),
   );
-  fs.rmSync(work, { recursive: true, force: true });
 }
 
 main().catch((e: unknown) => {
