@@ -191,8 +191,8 @@ export class InstanceFileWriter extends Writable {
     }
     const buffers = chunks.map((c) => c.chunk);
     if (this.pendingPrefix) buffers.unshift(this.pendingPrefix);
+    this.unsynced += n + (this.pendingPrefix?.length ?? 0);
     this.pendingPrefix = null;
-    this.unsynced += totalLength(buffers);
     this.writeThen(this.fh, buffers, callback);
   }
 

@@ -15,7 +15,7 @@ import type { InstanceSource, PeerInfo, ReceivedInstance } from '../pipeline/typ
 import { scanPart10, type KnownHead, type Part10Scan } from './checkDatasetStructure';
 import { buildFileMetaInformation } from './fileMetaInformation';
 import { FreeSpaceGuard } from './freeSpace';
-import { InstanceFileWriter } from './instanceFileWriter';
+import { InstanceFileWriter, type InstanceFileWriterOptions } from './instanceFileWriter';
 import { InstanceIndex, type IndexResult } from './instanceIndex';
 import { SyncWritePolicy, type SyncWritePolicyOptions } from './syncWritePolicy';
 import {
@@ -122,12 +122,15 @@ export class InstanceStore {
   private readonly filing = new Map<string, Promise<void>>();
   /** Shared by every temp-file write, so one stalled write moves them all to the thread pool. */
   private readonly syncWrites: SyncWritePolicy | undefined;
+  /** InstanceStoreOptions.writeBackBytes with its default. */
+  private readonly writeBackBytes: number;
 
   constructor(private readonly opts: InstanceStoreOptions) {
     this.dataDir = path.resolve(opts.dataDir);
     this.tempDir = path.join(this.dataDir, TEMP_DIR);
     this.index = new InstanceIndex(opts.db, opts.audit);
     this.recoveryWindowMs = opts.recoveryWindowMs ?? 60 * 60 * 1000;
+    this.writeBackBytes = opts.writeBackBytes ?? DEFAULT_WRITE_BACK_BYTES;
     this.freeSpace = new FreeSpaceGuard({ dir: this.dataDir, minFreeMb: opts.minFreeMb, clock: opts.clock });
     this.syncWrites =
       opts.syncWrites === false
@@ -332,12 +335,27 @@ export class InstanceStore {
   }
 
   /**
+   * A temp-file writer under `<dataDir>/tmp/` with what every write shares: the free-space check,
+   * the write policy and the early write-back.
+   */
+  private newWriter(
+    o: Pick<InstanceFileWriterOptions, 'prefix' | 'maxBytes' | 'onLimitExceeded'>,
+  ): InstanceFileWriter {
+    return new InstanceFileWriter({
+      ...o,
+      tempPath: newTempPath(this.dataDir),
+      precheck: () => this.assertFreeSpace(),
+      syncWrites: this.syncWrites,
+      writeBackBytes: this.writeBackBytes,
+    });
+  }
+
+  /**
    * The DIMSE path: a Writable for the dataset bytes of one C-STORE. The file gets a preamble,
    * "DICM" and a File Meta Information group built from the command (PS3.10 7.1).
    */
   storeStream(o: StoreStreamOptions): InstanceWrite {
-    const stream = new InstanceFileWriter({
-      tempPath: newTempPath(this.dataDir),
+    const stream = this.newWriter({
       prefix: buildFileMetaInformation({
         mediaStorageSopClassUid: o.sopClassUid,
         mediaStorageSopInstanceUid: o.sopInstanceUid,
@@ -345,9 +363,6 @@ export class InstanceStore {
         sourceApplicationEntityTitle: o.peer.callingAeTitle,
       }),
       maxBytes: this.opts.maxMessageBytes,
-      precheck: () => this.assertFreeSpace(),
-      syncWrites: this.syncWrites,
-      writeBackBytes: this.opts.writeBackBytes ?? DEFAULT_WRITE_BACK_BYTES,
       onLimitExceeded: o.onLimitExceeded,
     });
     const result = (async () => {
@@ -383,13 +398,7 @@ export class InstanceStore {
     source: InstanceSource = 'stow',
     options: { maxBytes?: number } = {},
   ): Promise<ReceivedInstance> {
-    const stream = new InstanceFileWriter({
-      tempPath: newTempPath(this.dataDir),
-      maxBytes: options.maxBytes ?? this.opts.maxMessageBytes,
-      precheck: () => this.assertFreeSpace(),
-      syncWrites: this.syncWrites,
-      writeBackBytes: this.opts.writeBackBytes ?? DEFAULT_WRITE_BACK_BYTES,
-    });
+    const stream = this.newWriter({ maxBytes: options.maxBytes ?? this.opts.maxMessageBytes });
     try {
       await pipeline(input, stream);
     } catch (e) {
