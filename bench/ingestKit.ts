@@ -22,6 +22,31 @@ export function workFolder(prefix: string): string {
   process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
+
+/**
+ * The pace of a push inside a receiver: images/s over each run of 100 consecutive files among
+ * the newest `count` files under `dir` (by modification time, which the kernel keeps to a few
+ * milliseconds, so each figure is within a few per cent). A receiver's files are written as
+ * the instances arrive, so this shows how its rate moves within one push.
+ */
+export function ratesByHundred(dir: string, count: number): number[] {
+  const times: bigint[] = [];
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) times.push(fs.statSync(p, { bigint: true }).mtimeNs);
+    }
+  };
+  walk(dir);
+  const newest = times.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).slice(-count);
+  const rates: number[] = [];
+  for (let i = 100; i < newest.length; i += 100) {
+    rates.push(Math.round(100 / (Number(newest[i]! - newest[i - 100]!) / 1e9)));
+  }
+  return rates;
+}
+
 const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
 const EXPLICIT_VR_LE = '1.2.840.10008.1.2.1';
 
