@@ -41,8 +41,10 @@ export function ratesByHundred(dir: string, count: number): number[] {
   walk(dir);
   const newest = times.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).slice(-count);
   const rates: number[] = [];
-  for (let i = 100; i < newest.length; i += 100) {
-    rates.push(Math.round(100 / (Number(newest[i]! - newest[i - 100]!) / 1e9)));
+  // Each figure spans 100 intervals between consecutive files, the last one what is left.
+  for (let from = 0; from < newest.length - 1; from += 100) {
+    const to = Math.min(from + 100, newest.length - 1);
+    rates.push(Math.round((to - from) / (Number(newest[to]! - newest[from]!) / 1e9)));
   }
   return rates;
 }
