@@ -164,13 +164,12 @@ async function main(): Promise<void> {
   fs.mkdirSync(warmup);
   generateSeries(input, count);
   generateSeries(warmup, 100);
-  const push = storescuPush;
   /** Warm-up, sync, then the timed push; images/s. */
   const measure = async (port: number): Promise<number> => {
-    const warm = await run('storescu', push(port, warmup), 600_000);
+    const warm = await run('storescu', storescuPush(port, warmup), 600_000);
     if (warm.code !== 0) throw new Error(`storescu (warm-up) failed: ${warm.stderr}`);
     await run('sync', [], 120_000);
-    const timed = await run('storescu', push(port, input), 600_000);
+    const timed = await run('storescu', storescuPush(port, input), 600_000);
     if (timed.code !== 0) throw new Error(`storescu failed: ${timed.stderr}`);
     return count / (timed.ms / 1000);
   };
